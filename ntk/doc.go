@@ -1,0 +1,33 @@
+// Package ntk computes the infinite-width kernels of the NFT-K network and,
+// as their ground truth, the empirical kernels of finite random networks.
+//
+// The network (DESIGN.md §1) is an MLP in the NTK parameterization with a
+// scalar linear readout fℓ = σv/√n · Vℓ hℓ on every hidden layer ℓ = 1..L
+// (the paper's Eq. 1–3 and 7). Theorem 1 of the paper needs, for every ℓ,
+// the neural tangent kernel Θ^(ℓ) of the depth-ℓ network with its own
+// readout (Eq. 6 and 15). All L kernels come out of one pass of the
+// layer recursion of DESIGN.md §2:
+//
+//	Σ¹ = σw² x·x′/m + σb²,  Θg¹ = Σ¹
+//	E = E[φ(u)φ(v)],  Ė = E[φ′(u)φ′(v)],  (u, v) ~ N(0, [[q, Σ], [Σ, q′]])
+//	Θ^(ℓ) = σv² (E + Ė Θgˡ),  K^(ℓ) = σv² E
+//	Σˡ⁺¹ = σw² E + σb²,  Θgˡ⁺¹ = Σˡ⁺¹ + σw² Ė Θgˡ
+//
+// The recursion sees the data only through x·x′, ‖x‖² and ‖x′‖², so a Gram
+// stack costs one product X·Zᵀ (through BLAS, in row blocks) plus O(n·n₂·L)
+// scalar work, spread over row blocks on all cores. Config.Stack returns the
+// stack; Config.Diag returns its diagonal, which kernel scaling needs
+// (DESIGN.md §3).
+//
+// An Activation supplies the Gaussian moments (E, Ė). ReLU uses the
+// arc-cosine closed form with θ = atan2(√max(qq′−Σ², 0), Σ), so no NaN can
+// come from a correlation rounded above 1; an input of zero variance gives
+// θ = π/2, E = 0, Ė = 1/4, the mean-subgradient convention of
+// neural-tangents. Erf has its own closed form.
+//
+// Network is the finite-width network itself. Its EmpiricalNTK is the inner
+// product of exact parameter gradients ⟨∇θ fℓ(x), ∇θ fℓ(x′)⟩, and its
+// EmpiricalNNGP is σv²/n · hℓ(x)·hℓ(x′). Averaged over random seeds they
+// converge to Θ^(ℓ) and K^(ℓ) at rate O(1/√n) in the width n, which is how
+// the tests check the analytic kernels.
+package ntk

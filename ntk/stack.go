@@ -1,0 +1,230 @@
+package ntk
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Settings controls how a stack is computed. The zero value means the
+// defaults given with each field.
+type Settings struct {
+	// Workers is the number of goroutines sharing the row blocks.
+	// Zero means runtime.GOMAXPROCS(0).
+	Workers int
+	// BlockRows is the number of rows of X in one unit of work.
+	// Zero means 32.
+	BlockRows int
+	// Progress, if not nil, is called after each row block with the number
+	// of rows it finished. It may be called from several goroutines at once.
+	Progress func(rows int)
+}
+
+func (s *Settings) withDefaults() Settings {
+	var r Settings
+	if s != nil {
+		r = *s
+	}
+	if r.Workers <= 0 {
+		r.Workers = runtime.GOMAXPROCS(0)
+	}
+	if r.BlockRows <= 0 {
+		r.BlockRows = 32
+	}
+	return r
+}
+
+// Stack computes all L kernels between the rows of x (n×m) and the rows of
+// z (n₂×m) in one pass of the recursion: dst[ℓ-1] is n×n₂ with entry (i, j)
+// equal to Θ^(ℓ)(x_i, z_j), or K^(ℓ) for Kind NNGP. If z is nil the stack is
+// Θ(X, X): each pair is computed once and written to both triangles, and
+// the diagonal equals Diag exactly.
+//
+// If dst is nil a new stack is allocated; otherwise it must hold L
+// matrices of the right shape, or be L empty matrices, which are sized.
+// Stack panics on a shape mismatch or an invalid Config.
+func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Dense {
+	c = c.mustValidate()
+	set := s.withDefaults()
+	xd := asDense(x)
+	zd := xd
+	symmetric := z == nil
+	if !symmetric {
+		zd = asDense(z)
+	}
+	n, m := xd.Dims()
+	n2, m2 := zd.Dims()
+	if m != m2 {
+		panic(fmt.Sprintf("ntk: feature dimensions differ: x has %d columns, z has %d", m, m2))
+	}
+	dst = sizeStack(dst, c.Depth, n, n2)
+	L := c.Depth
+
+	qx := c.allVariances(xd)
+	qz := qx
+	if !symmetric {
+		qz = c.allVariances(zd)
+	}
+
+	var next atomic.Int64
+	nBlocks := (n + set.BlockRows - 1) / set.BlockRows
+	var wg sync.WaitGroup
+	for w := 0; w < min(set.Workers, nBlocks); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var g mat.Dense
+			out := make([]float64, L)
+			rows := make([][]float64, L)
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= nBlocks {
+					return
+				}
+				i0 := b * set.BlockRows
+				i1 := min(i0+set.BlockRows, n)
+				// Columns j0.. of Z are needed: all of them, or j ≥ i0 when
+				// only the upper triangle is computed.
+				j0 := 0
+				if symmetric {
+					j0 = i0
+				}
+				g.Reset()
+				g.Mul(xd.Slice(i0, i1, 0, m), zd.Slice(j0, n2, 0, m).T())
+				for i := i0; i < i1; i++ {
+					for l := range rows {
+						rows[l] = dst[l].RawRowView(i)
+					}
+					grow := g.RawRowView(i - i0)
+					qi := qx[i*L : (i+1)*L]
+					jStart := j0
+					if symmetric {
+						// The diagonal uses the norm itself, so that it
+						// equals Diag bit for bit.
+						c.recurse(qi[0], qi, qi, out)
+						for l := range rows {
+							rows[l][i] = out[l]
+						}
+						jStart = i + 1
+					}
+					for j := jStart; j < n2; j++ {
+						c.recurse(c.firstLayer(grow[j-j0], m), qi, qz[j*L:(j+1)*L], out)
+						for l := range rows {
+							rows[l][j] = out[l]
+						}
+					}
+				}
+				if set.Progress != nil {
+					set.Progress(i1 - i0)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if symmetric {
+		mirrorUpper(dst, set.Workers)
+	}
+	return dst
+}
+
+// Diag returns the diagonal of the stack Θ(X, X) as an n×L matrix: entry
+// (i, ℓ-1) is Θ^(ℓ)(x_i, x_i). It costs O(n·(m+L)). If dst is empty it is
+// sized; otherwise it must be n×L.
+func (c Config) Diag(dst *mat.Dense, x mat.Matrix) *mat.Dense {
+	c = c.mustValidate()
+	xd := asDense(x)
+	n, _ := xd.Dims()
+	if dst == nil {
+		dst = &mat.Dense{}
+	}
+	if dst.IsEmpty() {
+		dst.ReuseAs(n, c.Depth)
+	} else if r, k := dst.Dims(); r != n || k != c.Depth {
+		panic(fmt.Sprintf("ntk: Diag destination is %d×%d, want %d×%d", r, k, n, c.Depth))
+	}
+	q := c.allVariances(xd)
+	for i := 0; i < n; i++ {
+		qi := q[i*c.Depth : (i+1)*c.Depth]
+		c.recurse(qi[0], qi, qi, dst.RawRowView(i))
+	}
+	return dst
+}
+
+// allVariances returns the per-layer variances of every row of x, row-major
+// n×L.
+func (c *Config) allVariances(x *mat.Dense) []float64 {
+	n, m := x.Dims()
+	q := make([]float64, n*c.Depth)
+	for i := 0; i < n; i++ {
+		row := x.RawRowView(i)
+		c.variances(q[i*c.Depth:(i+1)*c.Depth], floats.Dot(row, row), m)
+	}
+	return q
+}
+
+// mirrorUpper copies the strict upper triangle of each square matrix into
+// its lower triangle, in cache-sized tiles, one layer per goroutine.
+func mirrorUpper(stack []*mat.Dense, workers int) {
+	const tile = 64
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, len(stack)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				l := int(next.Add(1) - 1)
+				if l >= len(stack) {
+					return
+				}
+				n, _ := stack[l].Dims()
+				a := stack[l].RawMatrix()
+				for ib := 0; ib < n; ib += tile {
+					for jb := ib; jb < n; jb += tile {
+						for i := ib; i < min(ib+tile, n); i++ {
+							for j := max(jb, i+1); j < min(jb+tile, n); j++ {
+								a.Data[j*a.Stride+i] = a.Data[i*a.Stride+j]
+							}
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// sizeStack returns dst checked or allocated as L matrices of n×n2.
+func sizeStack(dst []*mat.Dense, L, n, n2 int) []*mat.Dense {
+	if dst == nil {
+		dst = make([]*mat.Dense, L)
+	}
+	if len(dst) != L {
+		panic(fmt.Sprintf("ntk: stack destination holds %d matrices, want %d", len(dst), L))
+	}
+	for l := range dst {
+		if dst[l] == nil {
+			dst[l] = &mat.Dense{}
+		}
+		if dst[l].IsEmpty() {
+			dst[l].ReuseAs(n, n2)
+			continue
+		}
+		if r, k := dst[l].Dims(); r != n || k != n2 {
+			panic(fmt.Sprintf("ntk: stack destination %d is %d×%d, want %d×%d", l, r, k, n, n2))
+		}
+	}
+	return dst
+}
+
+// asDense returns m as a *mat.Dense, copying only when it is not one.
+func asDense(m mat.Matrix) *mat.Dense {
+	if d, ok := m.(*mat.Dense); ok {
+		return d
+	}
+	return mat.DenseCopyOf(m)
+}
