@@ -316,3 +316,21 @@ func TestSolveErrors(t *testing.T) {
 		t.Errorf("canceled: err %v", err)
 	}
 }
+
+// TestScoresOnTrainingSet: on the training inputs, Σℓ μ_cℓ K̃ℓ α_c is the
+// fitted value K_c α_c = y_c − λα_c (Eq. 14 and the identity of krr), a
+// computation that uses no product with the kernels.
+func TestScoresOnTrainingSet(t *testing.T) {
+	p := testProblem(19, 40, 5, 4, 3, 1e-2)
+	res, err := Solve(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Scores(nil, p.Kernels, res.Omega, res.Alpha)
+	var want mat.Dense
+	want.Scale(-p.Lambda, res.Alpha)
+	want.Add(&want, p.Targets)
+	if !mat.EqualApprox(got, &want, 1e-9) {
+		t.Errorf("scores on the training set differ from y − λα")
+	}
+}

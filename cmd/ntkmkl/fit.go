@@ -1,0 +1,400 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ntkmkl/ntkmkl/internal/heatmap"
+	"github.com/ntkmkl/ntkmkl/internal/model"
+	"github.com/ntkmkl/ntkmkl/internal/prep"
+	"github.com/ntkmkl/ntkmkl/internal/progress"
+	"github.com/ntkmkl/ntkmkl/internal/report"
+	"github.com/ntkmkl/ntkmkl/krr"
+	"github.com/ntkmkl/ntkmkl/mkl"
+	"github.com/ntkmkl/ntkmkl/ntk"
+	"github.com/urfave/cli/v2"
+	"gonum.org/v1/gonum/mat"
+)
+
+// condWarn is the condition number above which a solve is reported as
+// ill-conditioned: about 1e-4 relative accuracy is left in α.
+const condWarn = 1e12
+
+func fitCommand() *cli.Command {
+	flags := kernelFlags(10)
+	flags = append(flags,
+		&cli.StringFlag{Name: "lambda", Value: "1e-3", Usage: "ridge λ > 0, added literally to every K_c (Eq. 14)", Category: "kernel"},
+		&cli.StringFlag{Name: "kernel-scale", Value: "mean-diag", Usage: "divide each Θ^(ℓ) by the mean of its training diagonal (mean-diag) or not (none)", Category: "kernel"},
+		&cli.StringFlag{Name: "constraint", Value: "simplex", Usage: "feasible set of each row of Ω: simplex (sums to 1) or positive (Eq. 12, needs --omega-decay > 0)", Category: "omega"},
+		&cli.Float64Flag{Name: "omega-decay", Value: 0, Usage: "weight decay γ‖μ_c‖² of the positive constraint", Category: "omega"},
+		&cli.StringFlag{Name: "solver", Value: "newton", Usage: "newton (projected Newton) or gradient (projected gradient, Eq. 16)", Category: "omega"},
+		&cli.Float64Flag{Name: "lr", Value: 0, Usage: "initial step of projected gradient, halved by the line search (0: automatic, Barzilai–Borwein)", Category: "omega"},
+		&cli.IntFlag{Name: "max-iter", Value: 1000, Usage: "iteration limit per class", Category: "omega"},
+		&cli.Float64Flag{Name: "tol", Value: 1e-6, Usage: "stop a class when its certificate is at most tol·|J_c|", Category: "omega"},
+		workersFlag,
+		&cli.StringFlag{Name: "out", Value: "ntkmkl-out", Usage: "output folder", Category: "run"},
+		&cli.BoolFlag{Name: "quiet", Usage: "no progress on stderr", Category: "run"},
+	)
+	flags = append(flags, dataFlags()...)
+	return &cli.Command{
+		Name:  "fit",
+		Usage: "learn Ω by certified multiple kernel learning on the per-layer NTKs, and evaluate it",
+		Description: "fit computes the Gram stack Θ^(1..L) of the training inputs in one pass, divides each kernel by its\n" +
+			"mean diagonal, learns the per-class layer weights μ (Ω) by minimizing J_c = λ y_cᵀ(K_c+λI)⁻¹y_c over\n" +
+			"the simplex (or the positive set), and reports accuracy, the objective and its certificate per class.\n" +
+			"Outputs in --out: omega.csv, report.json, heatmaps.png and model/ (read by predict).",
+		Flags:  flags,
+		Action: runFit,
+	}
+}
+
+// fitSettings are the parsed and validated fit flags.
+type fitSettings struct {
+	Kernel      model.Kernel `json:"kernel"`
+	Lambda      float64      `json:"lambda"`
+	KernelScale string       `json:"kernel_scale"`
+	Constraint  string       `json:"constraint"`
+	OmegaDecay  float64      `json:"omega_decay"`
+	Solver      string       `json:"solver"`
+	LR          float64      `json:"lr"`
+	MaxIter     int          `json:"max_iter"`
+	Tol         float64      `json:"tol"`
+	Normalize   string       `json:"normalize"`
+	Targets     string       `json:"targets"`
+	Seed        uint64       `json:"seed"`
+	NTrain      int          `json:"n_train_flag"`
+	NTest       int          `json:"n_test_flag"`
+	Workers     int          `json:"workers"`
+	Out         string       `json:"out"`
+
+	cfg     ntk.Config
+	mkl     mkl.Settings
+	scaled  bool
+	center  bool
+	quiet   bool
+	workers int
+}
+
+func parseFitFlags(c *cli.Context) (*fitSettings, error) {
+	if c.Args().Present() {
+		return nil, usagef("fit takes no arguments, got %q (flags start with --)", c.Args().First())
+	}
+	cfg, err := kernelConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	lambda, err := strconv.ParseFloat(c.String("lambda"), 64)
+	if err != nil || !(lambda > 0) || math.IsInf(lambda, 0) {
+		return nil, usagef("--lambda %q: must be a positive finite number", c.String("lambda"))
+	}
+	s := &fitSettings{
+		Kernel: model.KernelOf(cfg), Lambda: lambda, KernelScale: c.String("kernel-scale"),
+		Constraint: c.String("constraint"), OmegaDecay: c.Float64("omega-decay"), Solver: c.String("solver"),
+		LR: c.Float64("lr"), MaxIter: c.Int("max-iter"), Tol: c.Float64("tol"),
+		Normalize: c.String("normalize"), Targets: c.String("targets"), Seed: c.Uint64("seed"),
+		NTrain: c.Int("n-train"), NTest: c.Int("n-test"), Workers: c.Int("workers"), Out: c.String("out"),
+		cfg: cfg, quiet: c.Bool("quiet"),
+	}
+	switch s.KernelScale {
+	case "mean-diag":
+		s.scaled = true
+	case "none":
+	default:
+		return nil, usagef("--kernel-scale %q: want mean-diag or none", s.KernelScale)
+	}
+	switch s.Targets {
+	case "onehot":
+	case "centered":
+		s.center = true
+	default:
+		return nil, usagef("--targets %q: want onehot or centered", s.Targets)
+	}
+	cons, err := mkl.ParseConstraint(s.Constraint)
+	if err != nil {
+		return nil, usagef("--constraint: %v", trimPrefix(err))
+	}
+	method, err := mkl.ParseMethod(s.Solver)
+	if err != nil {
+		return nil, usagef("--solver: %v", trimPrefix(err))
+	}
+	switch {
+	case math.IsNaN(s.OmegaDecay) || math.IsInf(s.OmegaDecay, 0) || s.OmegaDecay < 0:
+		return nil, usagef("--omega-decay %v: must be a finite number ≥ 0", s.OmegaDecay)
+	case cons == mkl.Positive && s.OmegaDecay == 0:
+		return nil, usagef("--constraint positive needs --omega-decay γ > 0: J_c decreases in every weight, so without decay Ω grows without bound")
+	case cons == mkl.Simplex && s.OmegaDecay != 0:
+		return nil, usagef("--omega-decay applies to --constraint positive only; the simplex bounds Ω by itself")
+	case !(s.LR >= 0) || math.IsInf(s.LR, 0):
+		return nil, usagef("--lr %v: must be ≥ 0 (0: automatic)", s.LR)
+	case s.MaxIter < 1:
+		return nil, usagef("--max-iter %d: must be ≥ 1", s.MaxIter)
+	case !(s.Tol > 0) || s.Tol >= 1:
+		return nil, usagef("--tol %v: must be in (0, 1)", s.Tol)
+	}
+	if s.workers, err = workers(c); err != nil {
+		return nil, err
+	}
+	s.mkl = mkl.Settings{Constraint: cons, Decay: s.OmegaDecay, Method: method, StepSize: s.LR, MaxIter: s.MaxIter, Tol: s.Tol, Workers: s.workers}
+	if err := prepareOutDir("out", s.Out); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// fitReport is report.json.
+type fitReport struct {
+	Command          string             `json:"command"`
+	Config           *fitSettings       `json:"config"`
+	Build            report.Build       `json:"build"`
+	Data             *data              `json:"data"`
+	KernelScale      []float64          `json:"kernel_scale"`
+	Classes          []int              `json:"classes"`
+	Omega            [][]float64        `json:"omega"`
+	Objective        []float64          `json:"objective"`
+	Certificate      string             `json:"certificate"`
+	FWGap            []float64          `json:"fw_gap"`
+	PGNorm           []float64          `json:"projected_gradient_norm,omitempty"`
+	Iterations       []int              `json:"iterations"`
+	Factorizations   []int              `json:"factorizations"`
+	Status           []string           `json:"status"`
+	Condition        []float64          `json:"condition_number"`
+	TrainAccuracy    *float64           `json:"train_accuracy"`
+	TestAccuracy     *float64           `json:"test_accuracy"`
+	UnseenTestLabels []int              `json:"unseen_test_labels,omitempty"`
+	Sparsity         float64            `json:"sparsity"`
+	DroppedLayers    []int              `json:"dropped_layers"`
+	Timings          map[string]float64 `json:"timings"`
+	Warnings         []string           `json:"warnings"`
+	Trace            [][]mkl.TracePoint `json:"trace"`
+}
+
+func runFit(c *cli.Context) error {
+	start := time.Now()
+	s, err := parseFitFlags(c)
+	if err != nil {
+		return err
+	}
+	d, err := loadData(c)
+	if err != nil {
+		return err
+	}
+	prog := progress.New(c.App.ErrWriter, &progress.Settings{Quiet: s.quiet})
+	defer prog.Wait()
+	timings := map[string]float64{}
+	lap := func(name string, t0 time.Time) { timings[name] = time.Since(t0).Seconds() }
+
+	// The Gram stack of the training inputs, scaled by its mean diagonal.
+	t0 := time.Now()
+	n := d.NTrain
+	stage := prog.Stage("gram", int64(n), "rows")
+	stack := s.cfg.Stack(nil, d.train.X, nil, &ntk.Settings{Workers: s.workers, Progress: func(r int) { stage.Add(int64(r)) }})
+	stage.Done()
+	scales := make([]float64, s.cfg.Depth)
+	for l := range scales {
+		scales[l] = 1
+	}
+	if s.scaled {
+		scales = mkl.KernelScales(s.cfg.Diag(nil, d.train.X))
+		for l, k := range stack {
+			k.Scale(1/scales[l], k)
+		}
+	}
+	lap("gram", t0)
+
+	// Ω by multiple kernel learning.
+	t0 = time.Now()
+	classes := prep.Classes(d.train.Labels)
+	y := prep.Targets(d.train.Labels, classes, s.center)
+	problem := &mkl.Problem{Kernels: stack, Targets: y, Lambda: s.Lambda}
+	stage = prog.Stage("mkl", int64(len(classes)), "classes")
+	set := s.mkl
+	set.Progress = func(it mkl.Iteration) {
+		if it.Done {
+			stage.Add(1)
+			return
+		}
+		stage.SetStatus(fmt.Sprintf("class %d iter %d J=%.6g gap=%.2g", classes[it.Class], it.Iter, it.Objective, it.Gap))
+	}
+	res, err := mkl.Solve(c.Context, problem, &set)
+	stage.Done()
+	if err != nil {
+		var npd *krr.NotPositiveDefiniteError
+		switch {
+		case errors.As(err, &npd):
+			return usagef("--lambda %g: %v", s.Lambda, trimPrefix(err))
+		case errors.Is(err, context.Canceled):
+			return err
+		}
+		return err
+	}
+	lap("mkl", t0)
+
+	// Accuracy: on the training set from the identity K_c α_c = y_c − λα_c,
+	// on the test set from streamed cross-kernels.
+	t0 = time.Now()
+	fm := &model.Model{
+		Kernel: s.Kernel, KernelScale: s.KernelScale, Scales: scales, Normalization: d.Normalizer,
+		Classes: classes, Lambda: s.Lambda, Features: d.Features, TrainPoints: n,
+		TrainX: d.train.X, Alpha: res.Alpha,
+	}
+	for cl := range classes {
+		fm.Omega = append(fm.Omega, res.Omega.RawRowView(cl))
+	}
+	var fitted mat.Dense
+	fitted.Scale(-s.Lambda, res.Alpha)
+	fitted.Add(&fitted, y)
+	trainAcc := prep.Accuracy(prep.Argmax(&fitted, classes), d.train.Labels)
+	testAcc := math.NaN()
+	var unseen []int
+	if d.test != nil {
+		stage = prog.Stage("predict", int64(d.NTest), "test points")
+		scores, err := fm.Predict(d.test.X, &model.Settings{Workers: s.workers, Progress: func(r int) { stage.Add(int64(r)) }})
+		stage.Done()
+		if err != nil {
+			return err
+		}
+		testAcc = prep.Accuracy(prep.Argmax(scores, classes), d.test.Labels)
+		unseen = unseenLabels(d.test.Labels, classes)
+	}
+	lap("predict", t0)
+
+	// Outputs.
+	t0 = time.Now()
+	rep := &fitReport{
+		Command: "fit", Config: s, Build: report.BuildInfo(backendName), Data: d,
+		KernelScale: scales, Classes: classes, Omega: fm.Omega,
+		TrainAccuracy: finiteOrNull(trainAcc), TestAccuracy: finiteOrNull(testAcc), UnseenTestLabels: unseen,
+		Sparsity: mkl.Sparsity(res.Omega), DroppedLayers: mkl.DroppedLayers(res.Omega),
+		Timings: timings, Warnings: []string{},
+	}
+	if set.Constraint == mkl.Simplex {
+		rep.Certificate = "frank-wolfe-gap"
+	} else {
+		rep.Certificate = "projected-gradient-norm"
+	}
+	for i, cr := range res.Classes {
+		rep.Objective = append(rep.Objective, cr.Objective)
+		if set.Constraint == mkl.Simplex {
+			rep.FWGap = append(rep.FWGap, cr.Gap)
+		} else {
+			rep.PGNorm = append(rep.PGNorm, cr.Gap)
+		}
+		rep.Iterations = append(rep.Iterations, cr.Iterations)
+		rep.Factorizations = append(rep.Factorizations, cr.Factorizations)
+		rep.Status = append(rep.Status, cr.Status.String())
+		rep.Condition = append(rep.Condition, cr.Cond)
+		rep.Trace = append(rep.Trace, cr.Trace)
+		if cr.Status != mkl.Converged {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("class %d: %s after %d iterations, gap %.3g > tol·|J| = %.3g", classes[i], cr.Status, cr.Iterations, cr.Gap, s.Tol*math.Abs(cr.Objective)))
+		}
+		if cr.Cond > condWarn {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("class %d: K_c + λI is ill-conditioned (estimated condition number %.3g); α has about %.0f correct digits — a larger --lambda helps", classes[i], cr.Cond, math.Max(0, 16-math.Log10(cr.Cond))))
+		}
+	}
+	if len(unseen) > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("test labels %v do not occur in training; those test points count as errors", unseen))
+	}
+	if err := writeFitOutputs(s.Out, rep, fm, res.Omega, classes); err != nil {
+		return err
+	}
+	lap("write", t0)
+	timings["total"] = time.Since(start).Seconds()
+	// report.json again, now with the total time: cheap and whole.
+	if err := report.WriteJSON(filepath.Join(s.Out, "report.json"), rep); err != nil {
+		return err
+	}
+	prog.Wait()
+	printFitSummary(c.App.Writer, rep, s)
+	return nil
+}
+
+func writeFitOutputs(out string, rep *fitReport, fm *model.Model, omega *mat.Dense, classes []int) error {
+	labels := make([]string, len(classes))
+	for i, cl := range classes {
+		labels[i] = strconv.Itoa(cl)
+	}
+	if err := report.WriteOmegaCSV(filepath.Join(out, "omega.csv"), classes, omega); err != nil {
+		return err
+	}
+	if err := heatmap.Fig2(filepath.Join(out, "heatmaps.png"), omega, labels,
+		fmt.Sprintf("infinite-width NFT-K, depth %d, λ = %g (kernel weights μ)", rep.Config.Kernel.Depth, rep.Config.Lambda)); err != nil {
+		return err
+	}
+	if err := fm.Save(filepath.Join(out, "model")); err != nil {
+		return err
+	}
+	return report.WriteJSON(filepath.Join(out, "report.json"), rep)
+}
+
+func printFitSummary(w io.Writer, rep *fitReport, s *fitSettings) {
+	fmt.Fprintf(w, "ntkmkl fit: %s, %d training and %d test points, %d features\n", rep.Data.Source, rep.Data.NTrain, rep.Data.NTest, rep.Data.Features)
+	k := rep.Config.Kernel
+	fmt.Fprintf(w, "kernel: %s %s, depth %d, σw²=%g σb²=%g σv²=%g, λ=%g, scale %s; Ω: %s, solver %s; BLAS %s\n",
+		k.Activation, k.Kind, k.Depth, k.SigmaW2, k.SigmaB2, k.SigmaV2, s.Lambda, s.KernelScale, s.Constraint, s.Solver, rep.Build.Backend)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	cert := "FW gap"
+	if rep.Certificate != "frank-wolfe-gap" {
+		cert = "‖PG‖"
+	}
+	fmt.Fprintf(tw, "class\tJ_c\t%s\tgap/|J|\titers\tfactorizations\tstatus\ttop layers\t\n", cert)
+	for i, cl := range rep.Classes {
+		gap := 0.0
+		if rep.FWGap != nil {
+			gap = rep.FWGap[i]
+		} else {
+			gap = rep.PGNorm[i]
+		}
+		fmt.Fprintf(tw, "%d\t%.6g\t%.2e\t%.1e\t%d\t%d\t%s\t%s\t\n", cl, rep.Objective[i], gap, gap/math.Abs(rep.Objective[i]),
+			rep.Iterations[i], rep.Factorizations[i], rep.Status[i], topLayers(rep.Omega[i]))
+	}
+	tw.Flush()
+	acc := func(p *float64) string {
+		if p == nil {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.4f", *p)
+	}
+	fmt.Fprintf(w, "train accuracy %s, test accuracy %s\n", acc(rep.TrainAccuracy), acc(rep.TestAccuracy))
+	fmt.Fprintf(w, "sparsity of Ω %.1f%%, dropped layers %v\n", 100*rep.Sparsity, rep.DroppedLayers)
+	fmt.Fprintf(w, "time %.1fs (gram %.1fs, mkl %.1fs, predict %.1fs)\n", rep.Timings["total"], rep.Timings["gram"], rep.Timings["mkl"], rep.Timings["predict"])
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	fmt.Fprintf(w, "wrote %s/{omega.csv,report.json,heatmaps.png,model/}\n", rep.Config.Out)
+}
+
+// topLayers lists the layers with weight ≥ 0.1, largest first, e.g.
+// "7:0.52 9:0.31 1:0.17".
+func topLayers(mu []float64) string {
+	type lw struct {
+		l int
+		w float64
+	}
+	var top []lw
+	for l, w := range mu {
+		if w >= 0.1 {
+			top = append(top, lw{l + 1, w})
+		}
+	}
+	for i := 1; i < len(top); i++ {
+		for j := i; j > 0 && top[j].w > top[j-1].w; j-- {
+			top[j], top[j-1] = top[j-1], top[j]
+		}
+	}
+	var b strings.Builder
+	for i, t := range top {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%d:%.2f", t.l, t.w)
+	}
+	return b.String()
+}
