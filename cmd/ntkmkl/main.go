@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -76,6 +77,9 @@ func badInput(err error) error {
 	return &usageError{err}
 }
 
+// profileFile is the open --cpuprofile file, if any.
+var profileFile *os.File
+
 func newApp(stdout, stderr io.Writer) *cli.App {
 	onUsage := func(_ *cli.Context, err error, _ bool) error {
 		return &usageError{err}
@@ -89,6 +93,32 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter:      stderr,
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsage,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile (go tool pprof) of the whole run to this file"},
+		},
+		Before: func(c *cli.Context) error {
+			path := c.String("cpuprofile")
+			if path == "" {
+				return nil
+			}
+			f, err := os.Create(path)
+			if err != nil {
+				return usagef("--cpuprofile %s: %v", path, err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				f.Close()
+				return usagef("--cpuprofile %s: %v", path, err)
+			}
+			profileFile = f
+			return nil
+		},
+		After: func(*cli.Context) error {
+			if profileFile != nil {
+				pprof.StopCPUProfile()
+				return profileFile.Close()
+			}
+			return nil
+		},
 		Commands: []*cli.Command{
 			fitCommand(),
 			gramCommand(),
