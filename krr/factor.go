@@ -65,12 +65,12 @@ func (f *Factor) Factorize(a *mat.SymDense, lambda float64) error {
 	if math.IsNaN(anorm) || math.IsInf(anorm, 0) {
 		return &NotFiniteError{What: "kernel"}
 	}
-	t, ok := lapack64.Potrf(raw)
-	if !ok {
+	if !potrf(raw) {
 		return &NotPositiveDefiniteError{N: n, Lambda: lambda}
 	}
-	rcond := lapack64.Pocon(raw, anorm, work, make([]int, n))
-	f.t, f.lambda, f.cond = t, lambda, 1/rcond
+	rcond := pocon(raw, anorm, work, make([]int, n))
+	f.t = blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: n, Stride: raw.Stride, Data: raw.Data}
+	f.lambda, f.cond = lambda, 1/rcond
 	return nil
 }
 
@@ -95,7 +95,7 @@ func (f *Factor) SolveTo(b *mat.Dense) error {
 		panic(fmt.Sprintf("krr: right-hand side has %d rows, factor has order %d", r, f.t.N))
 	}
 	raw := b.RawMatrix()
-	lapack64.Potrs(f.t, raw)
+	potrs(f.t, raw)
 	for i := 0; i < raw.Rows; i++ {
 		for _, v := range raw.Data[i*raw.Stride : i*raw.Stride+raw.Cols] {
 			if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -66,6 +66,12 @@ func TestProjectSimplex(t *testing.T) {
 		}
 		cases = append(cases, x)
 	}
+	// A point feasible up to rounding keeps its exact zeros.
+	nearly := []float64{0, 0, 0.1, 0.2, 0.7 - 1e-17, 0}
+	got := append([]float64(nil), nearly...)
+	if ProjectSimplex(got, got); got[0] != 0 || got[5] != 0 {
+		t.Errorf("nearly feasible %v projected to %v: zeros lost", nearly, got)
+	}
 	for _, x := range cases {
 		got := make([]float64, len(x))
 		ProjectSimplex(got, x)

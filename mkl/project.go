@@ -2,6 +2,7 @@ package mkl
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -13,6 +14,19 @@ import (
 func ProjectSimplex(dst, x []float64) {
 	if len(dst) != len(x) || len(x) == 0 {
 		panic(fmt.Sprintf("mkl: ProjectSimplex lengths %d and %d", len(dst), len(x)))
+	}
+	// A point that is feasible up to rounding is its own projection; the
+	// general formula would shift its exact zeros by the rounding error of
+	// the sum, and exact zeros are how Ω reports unused layers.
+	var sum float64
+	feasible := true
+	for _, v := range x {
+		sum += v
+		feasible = feasible && v >= 0
+	}
+	if feasible && math.Abs(sum-1) <= 4*epsilon*float64(len(x)) {
+		copy(dst, x)
+		return
 	}
 	sorted := append([]float64(nil), x...)
 	sort.Sort(sort.Reverse(sort.Float64Slice(sorted)))
@@ -39,3 +53,6 @@ func ProjectPositive(dst, x []float64) {
 		dst[i] = max(v, 0)
 	}
 }
+
+// epsilon is the float64 machine epsilon, 2⁻⁵².
+const epsilon = 0x1p-52

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -223,7 +224,10 @@ func runFit(c *cli.Context) error {
 		}
 		stage.SetStatus(fmt.Sprintf("class %d iter %d J=%.6g gap=%.2g", classes[it.Class], it.Iter, it.Objective, it.Gap))
 	}
+	// Classes run in parallel; give each its share of the BLAS threads.
+	krr.SetThreads(runtime.NumCPU() / min(s.workers, len(classes)))
 	res, err := mkl.Solve(c.Context, problem, &set)
+	krr.SetThreads(runtime.NumCPU())
 	stage.Done()
 	if err != nil {
 		var npd *krr.NotPositiveDefiniteError
@@ -269,7 +273,7 @@ func runFit(c *cli.Context) error {
 	// Outputs.
 	t0 = time.Now()
 	rep := &fitReport{
-		Command: "fit", Config: s, Build: report.BuildInfo(backendName), Data: d,
+		Command: "fit", Config: s, Build: report.BuildInfo(krr.Backend), Data: d,
 		KernelScale: scales, Classes: classes, Omega: fm.Omega,
 		TrainAccuracy: finiteOrNull(trainAcc), TestAccuracy: finiteOrNull(testAcc), UnseenTestLabels: unseen,
 		Sparsity: mkl.Sparsity(res.Omega), DroppedLayers: mkl.DroppedLayers(res.Omega),

@@ -1,4 +1,0 @@
-package main
-
-// backendName names the BLAS and LAPACK implementation in this build.
-const backendName = "gonum (pure Go)"
