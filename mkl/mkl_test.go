@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/ntkmkl/ntkmkl/krr"
@@ -338,5 +339,46 @@ func TestScoresOnTrainingSet(t *testing.T) {
 	want.Add(&want, p.Targets)
 	if !mat.EqualApprox(got, &want, 1e-9) {
 		t.Errorf("scores on the training set differ from y − λα")
+	}
+}
+
+// TestResumeIsExact: resuming every class from the state it reported at
+// some iteration (as a checkpoint would) reproduces the uninterrupted Ω
+// and α bit for bit, for both methods, including classes that had already
+// finished.
+func TestResumeIsExact(t *testing.T) {
+	p := testProblem(23, 50, 5, 6, 3, 1e-3)
+	for _, method := range []Method{Newton, Gradient} {
+		var mu sync.Mutex
+		states := make([][]State, 3)
+		set := &Settings{Method: method, Tol: 1e-9, Workers: 2, Progress: func(it Iteration) {
+			mu.Lock()
+			states[it.Class] = append(states[it.Class], it.State)
+			mu.Unlock()
+		}}
+		full, err := Solve(context.Background(), p, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, frac := range []float64{0, 0.3, 0.7, 1} {
+			resume := make([]State, 3)
+			for c := range resume {
+				k := int(frac * float64(len(states[c])-1))
+				resume[c] = states[c][k]
+			}
+			res, err := Solve(context.Background(), p, &Settings{Method: method, Tol: 1e-9, Resume: resume})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mat.Equal(res.Omega, full.Omega) || !mat.Equal(res.Alpha, full.Alpha) {
+				t.Errorf("%v: resuming at %.0f%% of the iterations changed the result", method, 100*frac)
+			}
+			for c := range res.Classes {
+				if res.Classes[c].Iterations != full.Classes[c].Iterations || len(res.Classes[c].Trace) != len(full.Classes[c].Trace) {
+					t.Errorf("%v class %d: %d iterations (%d trace points) after resuming, %d (%d) uninterrupted", method, c,
+						res.Classes[c].Iterations, len(res.Classes[c].Trace), full.Classes[c].Iterations, len(full.Classes[c].Trace))
+				}
+			}
+		}
 	}
 }

@@ -110,6 +110,11 @@ type Settings struct {
 	// Init is the starting Ω (d×L), e.g. from a checkpoint. Nil means
 	// uniform weights 1/L.
 	Init *mat.Dense
+	// Resume, if not nil, holds one saved State per class (from
+	// Iteration.State, e.g. through a checkpoint): each class continues
+	// exactly where it stopped, and a finished class is only re-evaluated.
+	// It overrides Init.
+	Resume []State
 	// Progress, if not nil, is called after every iteration of every
 	// class, from the goroutine solving that class.
 	Progress func(Iteration)
@@ -137,6 +142,23 @@ type Iteration struct {
 	Gap            float64 // the certificate at the current weights
 	Factorizations int     // Cholesky factorizations so far for this class
 	Done           bool    // the class has finished
+	State          State   // everything needed to continue from here
+}
+
+// State is the complete state of one class between iterations: resuming
+// from it (Settings.Resume) reproduces the remaining iterations bit for
+// bit. The Newton iteration is a function of the weights alone; projected
+// gradient also carries its step and previous iterate.
+type State struct {
+	Weights        []float64    `json:"weights"`
+	Iter           int          `json:"iter"`
+	Done           bool         `json:"done"`
+	Status         Status       `json:"status"`
+	Factorizations int          `json:"factorizations"`
+	Step           float64      `json:"step,omitempty"`
+	PrevWeights    []float64    `json:"prev_weights,omitempty"`
+	PrevGrad       []float64    `json:"prev_grad,omitempty"`
+	Trace          []TracePoint `json:"trace"`
 }
 
 // Status says why a class stopped.
@@ -161,6 +183,17 @@ func (s Status) String() string {
 // MarshalText writes the status by name, for reports.
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a status written by MarshalText.
+func (s *Status) UnmarshalText(b []byte) error {
+	for v := Converged; v <= Canceled; v++ {
+		if v.String() == string(b) {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("mkl: unknown status %q", b)
+}
+
 // ClassResult is the outcome for one class.
 type ClassResult struct {
 	Weights        []float64 // μ_c, length L
@@ -175,8 +208,8 @@ type ClassResult struct {
 
 // TracePoint records one iterate of a class.
 type TracePoint struct {
-	Objective float64
-	Gap       float64
+	Objective float64 `json:"objective"`
+	Gap       float64 `json:"gap"`
 }
 
 // Result is the outcome of Solve.

@@ -2,6 +2,7 @@ package mkl
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"runtime"
 	"sync"
@@ -47,6 +48,9 @@ func Solve(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
 		}
 	}
 	checkOmega(init, d, L)
+	if set.Resume != nil && len(set.Resume) != d {
+		panic(fmt.Sprintf("mkl: %d resume states for %d classes", len(set.Resume), d))
+	}
 
 	res := &Result{
 		Omega:   mat.NewDense(d, L, nil),
@@ -72,13 +76,22 @@ func Solve(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
 					return
 				}
 				e.setClass(c)
-				mu := mat.Row(nil, c, init)
-				if set.Constraint == Simplex {
-					ProjectSimplex(mu, mu)
+				var start State
+				if set.Resume != nil {
+					start = set.Resume[c]
+					if len(start.Weights) != L {
+						panic(fmt.Sprintf("mkl: resume state of class %d has %d weights for %d layers", c, len(start.Weights), L))
+					}
+					start.Weights = append([]float64(nil), start.Weights...)
 				} else {
-					ProjectPositive(mu, mu)
+					start.Weights = mat.Row(nil, c, init)
+					if set.Constraint == Simplex {
+						ProjectSimplex(start.Weights, start.Weights)
+					} else {
+						ProjectPositive(start.Weights, start.Weights)
+					}
 				}
-				cr, err := solveClass(ctx, e, c, mu, &set)
+				cr, err := solveClass(ctx, e, c, start, &set)
 				if err != nil {
 					errs[c] = err
 					continue
@@ -107,24 +120,36 @@ func certificate(c Constraint, grad, mu []float64) float64 {
 	return ProjectedGradientNorm(grad, mu)
 }
 
-// solveClass minimizes J for one class from mu. On return e.alpha holds α
-// at the returned weights.
-func solveClass(ctx context.Context, e *evaluator, c int, mu []float64, set *Settings) (ClassResult, error) {
-	L := len(mu)
+// solveClass minimizes J for one class from the state start. On return
+// e.alpha holds α at the returned weights.
+func solveClass(ctx context.Context, e *evaluator, c int, start State, set *Settings) (ClassResult, error) {
+	L := len(start.Weights)
 	grad := make([]float64, L)
-	j, err := e.eval(mu, grad)
+	j, err := e.eval(start.Weights, grad)
 	if err != nil {
 		return ClassResult{}, err
 	}
+	e.count = start.Factorizations + 1
 	project := ProjectPositive
 	if set.Constraint == Simplex {
 		project = ProjectSimplex
 	}
-	st := &classSolver{e: e, set: set, project: project, mu: mu, grad: grad, j: j, current: true}
-	cr := ClassResult{Status: IterationLimit}
-	for it := 0; ; it++ {
+	st := &classSolver{e: e, set: set, project: project, mu: start.Weights, grad: grad, j: j, current: true,
+		eta: start.Step, prevMu: start.PrevWeights, prevGrad: start.PrevGrad}
+	cr := ClassResult{Status: IterationLimit, Trace: start.Trace}
+	if start.Done {
+		// Finished before the checkpoint: the evaluation above restored α.
+		e.count = start.Factorizations
+		cr.Status, cr.Iterations = start.Status, start.Iter
+		cr.Gap = certificate(set.Constraint, grad, st.mu)
+		cr.Weights, cr.Objective, cr.Factorizations, cr.Cond = st.mu, j, e.count, e.fac.Cond()
+		return cr, nil
+	}
+	for it := start.Iter; ; it++ {
 		gap := certificate(set.Constraint, st.grad, st.mu)
-		cr.Trace = append(cr.Trace, TracePoint{Objective: st.j, Gap: gap})
+		if it > start.Iter || len(cr.Trace) == 0 {
+			cr.Trace = append(cr.Trace, TracePoint{Objective: st.j, Gap: gap})
+		}
 		cr.Iterations, cr.Gap = it, gap
 		done := gap <= set.Tol*math.Abs(st.j)
 		if done {
@@ -137,7 +162,12 @@ func solveClass(ctx context.Context, e *evaluator, c int, mu []float64, set *Set
 			done = true
 		}
 		if set.Progress != nil {
-			set.Progress(Iteration{Class: c, Iter: it, Objective: st.j, Gap: gap, Factorizations: e.count, Done: done})
+			state := State{
+				Weights: clone(st.mu), Iter: it, Done: done && cr.Status != Canceled, Status: cr.Status,
+				Factorizations: e.count, Step: st.eta, PrevWeights: clone(st.prevMu), PrevGrad: clone(st.prevGrad),
+				Trace: append([]TracePoint(nil), cr.Trace...),
+			}
+			set.Progress(Iteration{Class: c, Iter: it, Objective: st.j, Gap: gap, Factorizations: e.count, Done: done, State: state})
 		}
 		if done {
 			break
@@ -166,6 +196,13 @@ func solveClass(ctx context.Context, e *evaluator, c int, mu []float64, set *Set
 	cr.Weights, cr.Objective = st.mu, st.j
 	cr.Factorizations, cr.Cond = e.count, e.fac.Cond()
 	return cr, nil
+}
+
+func clone(x []float64) []float64 {
+	if x == nil {
+		return nil
+	}
+	return append([]float64(nil), x...)
 }
 
 // classSolver holds the state of one class between iterations.
