@@ -113,7 +113,7 @@ type Settings struct {
 	// Resume, if not nil, holds one saved State per class (from
 	// Iteration.State, e.g. through a checkpoint): each class continues
 	// exactly where it stopped, and a finished class is only re-evaluated.
-	// It overrides Init.
+	// A State without weights starts its class afresh from Init.
 	Resume []State
 	// Progress, if not nil, is called after every iteration of every
 	// class, from the goroutine solving that class.

@@ -77,7 +77,7 @@ func Solve(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
 				}
 				e.setClass(c)
 				var start State
-				if set.Resume != nil {
+				if set.Resume != nil && set.Resume[c].Weights != nil {
 					start = set.Resume[c]
 					if len(start.Weights) != L {
 						panic(fmt.Sprintf("mkl: resume state of class %d has %d weights for %d layers", c, len(start.Weights), L))

@@ -43,6 +43,8 @@ func fitCommand() *cli.Command {
 		workersFlag,
 		&cli.StringFlag{Name: "out", Value: "ntkmkl-out", Usage: "output folder", Category: "run"},
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress on stderr", Category: "run"},
+		&cli.DurationFlag{Name: "checkpoint-every", Value: 5 * time.Minute, Usage: "write --out/checkpoint.json this often during the MKL iterations (0: only when interrupted)", Category: "run"},
+		&cli.BoolFlag{Name: "resume", Usage: "continue from --out/checkpoint.json (refused if it was written for other inputs or settings)", Category: "run"},
 	)
 	flags = append(flags, dataFlags()...)
 	return &cli.Command{
@@ -76,8 +78,10 @@ type fitSettings struct {
 	Workers     int          `json:"workers"`
 	Out         string       `json:"out"`
 
-	cfg     ntk.Config
-	mkl     mkl.Settings
+	cfg             ntk.Config
+	mkl             mkl.Settings
+	checkpointEvery time.Duration
+	resume          bool
 	scaled  bool
 	center  bool
 	quiet   bool
@@ -102,7 +106,10 @@ func parseFitFlags(c *cli.Context) (*fitSettings, error) {
 		LR: c.Float64("lr"), MaxIter: c.Int("max-iter"), Tol: c.Float64("tol"),
 		Normalize: c.String("normalize"), Targets: c.String("targets"), Seed: c.Uint64("seed"),
 		NTrain: c.Int("n-train"), NTest: c.Int("n-test"), Workers: c.Int("workers"), Out: c.String("out"),
-		cfg: cfg, quiet: c.Bool("quiet"),
+		cfg: cfg, quiet: c.Bool("quiet"), checkpointEvery: c.Duration("checkpoint-every"), resume: c.Bool("resume"),
+	}
+	if s.checkpointEvery < 0 {
+		return nil, usagef("--checkpoint-every %v: must be ≥ 0", s.checkpointEvery)
 	}
 	switch s.KernelScale {
 	case "mean-diag":
@@ -187,6 +194,12 @@ func runFit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	ck := newFitCheckpoint(s, d)
+	if s.resume {
+		if err := ck.load(); err != nil {
+			return err
+		}
+	}
 	prog := progress.New(c.App.ErrWriter, &progress.Settings{Quiet: s.quiet})
 	defer prog.Wait()
 	timings := map[string]float64{}
@@ -209,6 +222,9 @@ func runFit(c *cli.Context) error {
 		}
 	}
 	lap("gram", t0)
+	if c.Context.Err() != nil {
+		return ck.interrupted(c, prog)
+	}
 
 	// Ω by multiple kernel learning.
 	t0 = time.Now()
@@ -217,8 +233,10 @@ func runFit(c *cli.Context) error {
 	problem := &mkl.Problem{Kernels: stack, Targets: y, Lambda: s.Lambda}
 	stage = prog.Stage("mkl", int64(len(classes)), "classes")
 	set := s.mkl
+	set.Resume = ck.start(len(classes))
 	set.Progress = func(it mkl.Iteration) {
-		if it.Done {
+		ck.record(it)
+		if it.State.Done {
 			stage.Add(1)
 			return
 		}
@@ -228,18 +246,23 @@ func runFit(c *cli.Context) error {
 	krr.SetThreads(runtime.NumCPU() / min(s.workers, len(classes)))
 	res, err := mkl.Solve(c.Context, problem, &set)
 	krr.SetThreads(runtime.NumCPU())
-	stage.Done()
+	if err == nil {
+		stage.Done()
+	}
 	if err != nil {
 		var npd *krr.NotPositiveDefiniteError
 		switch {
 		case errors.As(err, &npd):
 			return usagef("--lambda %g: %v", s.Lambda, trimPrefix(err))
 		case errors.Is(err, context.Canceled):
-			return err
+			return ck.interrupted(c, prog)
 		}
 		return err
 	}
 	lap("mkl", t0)
+	if err := ck.saveErr(); err != nil {
+		return err
+	}
 
 	// Accuracy: on the training set from the identity K_c α_c = y_c − λα_c,
 	// on the test set from streamed cross-kernels.
@@ -315,6 +338,7 @@ func runFit(c *cli.Context) error {
 	if err := report.WriteJSON(filepath.Join(s.Out, "report.json"), rep); err != nil {
 		return err
 	}
+	ck.remove()
 	prog.Wait()
 	printFitSummary(c.App.Writer, rep, s)
 	return nil

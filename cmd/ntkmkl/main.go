@@ -31,9 +31,31 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// The first SIGINT or SIGTERM cancels the run, which then finishes its
+	// current step, writes a checkpoint where it has one, and exits with
+	// 130 or 143. A second signal kills at once (the default action).
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		signal.Stop(sigs)
+		cancel(signalError{s.(syscall.Signal)})
+	}()
 	os.Exit(run(ctx, os.Args, os.Stdout, os.Stderr))
+}
+
+// signalError is the cause of a run canceled by a signal.
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string {
+	switch e.sig {
+	case syscall.SIGTERM:
+		return "interrupted by SIGTERM"
+	case syscall.SIGINT:
+		return "interrupted by SIGINT"
+	}
+	return "interrupted by " + e.sig.String()
 }
 
 // run executes the command line args and returns the exit status; tests
@@ -51,7 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "ntkmkl: interrupted")
+		fmt.Fprintln(stderr, "ntkmkl: "+msg)
+		var se signalError
+		if errors.As(context.Cause(ctx), &se) {
+			return 128 + int(se.sig)
+		}
 		return 130
 	}
 	fmt.Fprintln(stderr, "ntkmkl: "+msg)

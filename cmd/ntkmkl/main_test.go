@@ -294,3 +294,30 @@ func TestDefaultRunEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkersByteIdentical: --workers 1 and --workers 2 give byte-identical
+// omega.csv and predictions: every class is one goroutine's sequential
+// computation, and the stack's blocks are written, not reduced.
+func TestWorkersByteIdentical(t *testing.T) {
+	dir := t.TempDir()
+	writeBlobs(t, dir, 60)
+	var files [][]byte
+	for _, w := range []string{"1", "2"} {
+		out := filepath.Join(dir, "w"+w)
+		code, _, stderr := runCLI(t, "fit", "--quiet", "--depth", "5", "--workers", w, "--solver", "gradient",
+			"--train-x", filepath.Join(dir, "train_x.npy"), "--train-y", filepath.Join(dir, "train_y.npy"), "--out", out)
+		if code != 0 {
+			t.Fatalf("workers %s: exit %d: %s", w, code, stderr)
+		}
+		pred := filepath.Join(out, "pred.csv")
+		if code, _, stderr := runCLI(t, "predict", "--quiet", "--workers", w, "--model", filepath.Join(out, "model"), "--x", filepath.Join(dir, "test_x.npy"), "--out", pred); code != 0 {
+			t.Fatalf("predict: %s", stderr)
+		}
+		o, _ := os.ReadFile(filepath.Join(out, "omega.csv"))
+		p, _ := os.ReadFile(pred)
+		files = append(files, o, p)
+	}
+	if !bytes.Equal(files[0], files[2]) || !bytes.Equal(files[1], files[3]) {
+		t.Error("--workers changed omega.csv or the predictions")
+	}
+}
