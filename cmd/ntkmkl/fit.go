@@ -82,10 +82,10 @@ type fitSettings struct {
 	mkl             mkl.Settings
 	checkpointEvery time.Duration
 	resume          bool
-	scaled  bool
-	center  bool
-	quiet   bool
-	workers int
+	scaled          bool
+	center          bool
+	quiet           bool
+	workers         int
 }
 
 func parseFitFlags(c *cli.Context) (*fitSettings, error) {

@@ -218,7 +218,7 @@ func TestBadUsage(t *testing.T) {
 		{append([]string{"fit", "--lambda", "NaN"}, data...), "--lambda"},
 		{append([]string{"fit", "--lambda", "-1"}, data...), "--lambda"},
 		{append([]string{"fit", "--constraint", "positive"}, data...), "--omega-decay"},
-		{append([]string{"fit", "--activation", "swish"}, data...), "--activation"},
+		{append([]string{"fit", "--activation", "nosuch"}, data...), "--activation"},
 		{append([]string{"fit", "--workers", "-3"}, data...), "--workers"},
 		{append([]string{"fit", "--n-train", "100"}, data...), "--n-train"},
 		{append([]string{"fit", "--normalize", "zca"}, data...), "--normalize"},
