@@ -37,7 +37,8 @@ func (e *NotFiniteError) Error() string {
 type Factor struct {
 	t      blas64.Triangular
 	lambda float64
-	cond   float64
+	anorm  float64 // 1-norm of K + λI, for the condition estimate
+	cond   float64 // 0 until Cond computes it
 }
 
 // Factorize adds λ to the diagonal of a and overwrites its upper triangle
@@ -68,9 +69,8 @@ func (f *Factor) Factorize(a *mat.SymDense, lambda float64) error {
 	if !potrf(raw) {
 		return &NotPositiveDefiniteError{N: n, Lambda: lambda}
 	}
-	rcond := pocon(raw, anorm, work, make([]int, n))
 	f.t = blas64.Triangular{Uplo: blas.Upper, Diag: blas.NonUnit, N: n, Stride: raw.Stride, Data: raw.Data}
-	f.lambda, f.cond = lambda, 1/rcond
+	f.lambda, f.anorm = lambda, anorm
 	return nil
 }
 
@@ -81,8 +81,16 @@ func (f *Factor) Len() int { return f.t.N }
 func (f *Factor) Lambda() float64 { return f.lambda }
 
 // Cond returns an estimate of the 1-norm condition number of K + λI, from
-// LAPACK's dpocon (within a small factor of the true value).
-func (f *Factor) Cond() float64 { return f.cond }
+// LAPACK's dpocon (within a small factor of the true value). It costs
+// O(n²) on first use, so solvers that refactor often ask only at the end.
+func (f *Factor) Cond() float64 {
+	if f.cond == 0 && f.t.N > 0 {
+		n := f.t.N
+		u := blas64.Symmetric{Uplo: blas.Upper, N: n, Stride: f.t.Stride, Data: f.t.Data}
+		f.cond = 1 / pocon(u, f.anorm, make([]float64, 3*n), make([]int, n))
+	}
+	return f.cond
+}
 
 // SolveTo solves (K + λI) X = B for X in place of b: on return the columns
 // of b hold the solutions. It panics if f is empty or b has the wrong

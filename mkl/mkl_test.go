@@ -382,3 +382,110 @@ func TestResumeIsExact(t *testing.T) {
 		}
 	}
 }
+
+// valProblem adds a validation split to testProblem: the last nv points
+// become V, the rest X, with the cross-kernels cut from the same stack.
+func valProblem(seed uint64, n, nv int) *Problem {
+	full := testProblem(seed, n+nv, 5, 4, 2, 1e-2)
+	cut := func(k *mat.Dense, r0, r1, c0, c1 int) *mat.Dense { return mat.DenseCopyOf(k.Slice(r0, r1, c0, c1)) }
+	p := &Problem{Lambda: full.Lambda, Validation: &Validation{}}
+	for _, k := range full.Kernels {
+		p.Kernels = append(p.Kernels, cut(k, 0, n, 0, n))
+		p.Validation.Kernels = append(p.Validation.Kernels, cut(k, n, n+nv, 0, n))
+	}
+	p.Targets = cut(full.Targets, 0, n, 0, 2)
+	p.Validation.Targets = cut(full.Targets, n, n+nv, 0, 2)
+	return p
+}
+
+// residual computes r = K_c(V, X) (K_c + λI)⁻¹ y_c − y_c(V) by dense LU:
+// an independent evaluation of the validation objective's residual.
+func residual(p *Problem, c int, mu []float64) []float64 {
+	n, _ := p.Kernels[0].Dims()
+	a := mat.NewDense(n, n, nil)
+	var kvx mat.Dense
+	for l := range p.Kernels {
+		a.Add(a, scaled(mu[l], p.Kernels[l]))
+		if l == 0 {
+			kvx.Scale(mu[0], p.Validation.Kernels[0])
+		} else {
+			kvx.Add(&kvx, scaled(mu[l], p.Validation.Kernels[l]))
+		}
+	}
+	for i := 0; i < n; i++ {
+		a.Set(i, i, a.At(i, i)+p.Lambda)
+	}
+	var alpha, r mat.VecDense
+	alpha.SolveVec(a, mat.NewVecDense(n, mat.Col(nil, c, p.Targets)))
+	r.MulVec(&kvx, &alpha)
+	r.SubVec(&r, mat.NewVecDense(r.Len(), mat.Col(nil, c, p.Validation.Targets)))
+	return r.RawVector().Data
+}
+
+// TestValidationObjective checks E_c against the LU residual, its gradient
+// against central differences of E_c, and the Gauss–Newton matrix against
+// 2 JᵀJ with J the finite-difference Jacobian of the residual.
+func TestValidationObjective(t *testing.T) {
+	p := valProblem(29, 30, 12)
+	mu := []float64{0.2, 0.3, 0.1, 0.4}
+	v := newValEvaluator(p, 0, mat.NewSymDense(30, nil))
+	v.setClass(1)
+	grad := make([]float64, 4)
+	e, err := v.eval(mu, grad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := residual(p, 1, mu)
+	if want := floats.Dot(r, r); math.Abs(e-want) > 1e-10*want {
+		t.Errorf("E = %v, LU residual gives %v", e, want)
+	}
+	h := mat.NewSymDense(4, nil)
+	if err := v.hessian(h); err != nil {
+		t.Fatal(err)
+	}
+	const step = 1e-6
+	jac := mat.NewDense(len(r), 4, nil)
+	for l := 0; l < 4; l++ {
+		up, down := append([]float64(nil), mu...), append([]float64(nil), mu...)
+		up[l] += step
+		down[l] -= step
+		g := make([]float64, 4)
+		eu, _ := v.eval(up, g)
+		ed, _ := v.eval(down, g)
+		if fd := (eu - ed) / (2 * step); math.Abs(fd-grad[l]) > 1e-6*math.Max(1, math.Abs(grad[l])) {
+			t.Errorf("∂E/∂μ%d: analytic %v, finite difference %v", l+1, grad[l], fd)
+		}
+		ru, rd := residual(p, 1, up), residual(p, 1, down)
+		for i := range ru {
+			jac.Set(i, l, (ru[i]-rd[i])/(2*step))
+		}
+	}
+	var jtj mat.Dense
+	jtj.Mul(jac.T(), jac)
+	jtj.Scale(2, &jtj)
+	if !mat.EqualApprox(h, &jtj, 1e-6*mat.Norm(&jtj, math.Inf(1))) {
+		t.Errorf("Gauss–Newton matrix\n%v\nwant 2JᵀJ\n%v", mat.Formatted(h), mat.Formatted(&jtj))
+	}
+}
+
+// TestSolveValidation: both methods reach a stationary point of E_c on the
+// simplex (the gap, here a stationarity measure, at the tolerance) and do
+// not end above the uniform weights' held-out error.
+func TestSolveValidation(t *testing.T) {
+	p := valProblem(31, 60, 20)
+	for _, m := range []Method{Newton, Gradient} {
+		res, err := Solve(context.Background(), p, &Settings{Method: m, Tol: 1e-6, MaxIter: 3000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c, cr := range res.Classes {
+			if cr.Status != Converged && cr.Status != Stalled {
+				t.Errorf("%v class %d: %v gap %g", m, c, cr.Status, cr.Gap)
+			}
+			ru := residual(p, c, []float64{0.25, 0.25, 0.25, 0.25})
+			if u := floats.Dot(ru, ru); cr.Objective > u*(1+1e-12) {
+				t.Errorf("%v class %d: E = %v above uniform weights' %v", m, c, cr.Objective, u)
+			}
+		}
+	}
+}

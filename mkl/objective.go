@@ -10,6 +10,27 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// objective is one worker's evaluator of a class objective: the dual J_c
+// of Eq. 9 (evaluator), its held-out counterpart (valEvaluator), or the
+// Nyström form of J_c. Each evaluation factors K_c + λI once.
+type objective interface {
+	// setClass selects the target column and resets the count.
+	setClass(c int)
+	// eval returns the objective at mu and writes its gradient into grad.
+	eval(mu, grad []float64) (float64, error)
+	// hessian writes the (Gauss–Newton, where not convex) Hessian at the
+	// last evaluated weights into h.
+	hessian(h *mat.SymDense) error
+	// dual returns the dual coefficients at the last evaluated weights.
+	dual() []float64
+	// factorizations returns, and setFactorizations sets, the number of
+	// Cholesky factorizations for the current class.
+	factorizations() int
+	setFactorizations(int)
+	// cond returns the estimated condition number of the last factor.
+	cond() float64
+}
+
 // evaluator computes J_c, its gradient and its Hessian for one class. It
 // owns an n×n work matrix in which K_c + λI is formed and factored in
 // place, so an evaluation allocates nothing of size n².
@@ -41,6 +62,11 @@ func (e *evaluator) setClass(c int) {
 	mat.Col(e.y, c, e.p.Targets)
 	e.count = 0
 }
+
+func (e *evaluator) dual() []float64         { return e.alpha }
+func (e *evaluator) factorizations() int     { return e.count }
+func (e *evaluator) setFactorizations(n int) { e.count = n }
+func (e *evaluator) cond() float64           { return e.fac.Cond() }
 
 // eval factors K_c(μ) + λI, solves for α and returns J(μ) with its gradient
 // in grad (length L).

@@ -20,6 +20,20 @@ type Problem struct {
 	Targets *mat.Dense
 	// Lambda is the ridge λ > 0, added literally to K_c.
 	Lambda float64
+	// Validation, if not nil, replaces the dual objective J_c by the
+	// held-out squared error of the class scores on a validation split
+	// (DESIGN.md §4, --objective val).
+	Validation *Validation
+}
+
+// Validation is a held-out split for the validation objective
+// E_c(μ) = ‖K_c(V, X) α_c − y_c(V)‖², α_c = (K_c + λI)⁻¹ y_c on the
+// training split X.
+type Validation struct {
+	// Kernels are the scaled cross-kernels K̃ℓ(V, X), each nv×n.
+	Kernels []*mat.Dense
+	// Targets is nv×d.
+	Targets *mat.Dense
 }
 
 // Constraint is the feasible set S of Eq. 9.
@@ -242,6 +256,20 @@ func (p *Problem) check() (n, L, d int) {
 	r, d := p.Targets.Dims()
 	if r != n {
 		panic(fmt.Sprintf("mkl: targets have %d rows, kernels are %d×%d", r, n, n))
+	}
+	if v := p.Validation; v != nil {
+		if len(v.Kernels) != L {
+			panic(fmt.Sprintf("mkl: %d validation kernels for %d layers", len(v.Kernels), L))
+		}
+		nv, dv := v.Targets.Dims()
+		if dv != d {
+			panic(fmt.Sprintf("mkl: validation targets have %d columns, training targets %d", dv, d))
+		}
+		for l, k := range v.Kernels {
+			if r, c := k.Dims(); r != nv || c != n {
+				panic(fmt.Sprintf("mkl: validation kernel %d is %d×%d, want %d×%d", l+1, r, c, nv, n))
+			}
+		}
 	}
 	return n, L, d
 }

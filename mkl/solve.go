@@ -52,6 +52,22 @@ func Solve(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
 		panic(fmt.Sprintf("mkl: %d resume states for %d classes", len(set.Resume), d))
 	}
 
+	newObjective := func() objective { return newEvaluator(p, set.Decay, mat.NewSymDense(n, nil)) }
+	if p.Validation != nil {
+		newObjective = func() objective { return newValEvaluator(p, set.Decay, mat.NewSymDense(n, nil)) }
+	}
+	res, err := solveAll(ctx, newObjective, init, n, &set)
+	if res != nil {
+		res.Runtime = time.Since(start)
+	}
+	return res, err
+}
+
+// solveAll solves every class with objectives from newObjective, one per
+// worker; n is the length of the dual vectors.
+func solveAll(ctx context.Context, newObjective func() objective, init *mat.Dense, n int, s *Settings) (*Result, error) {
+	set := *s
+	d, L := init.Dims()
 	res := &Result{
 		Omega:   mat.NewDense(d, L, nil),
 		Alpha:   mat.NewDense(n, d, nil),
@@ -69,7 +85,7 @@ func Solve(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e := newEvaluator(p, set.Decay, mat.NewSymDense(n, nil))
+			e := newObjective()
 			for {
 				c := int(next.Add(1) - 1)
 				if c >= d {
@@ -98,12 +114,11 @@ func Solve(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
 				}
 				res.Classes[c] = cr
 				res.Omega.SetRow(c, cr.Weights)
-				res.Alpha.SetCol(c, e.alpha)
+				res.Alpha.SetCol(c, e.dual())
 			}
 		}()
 	}
 	wg.Wait()
-	res.Runtime = time.Since(start)
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -122,14 +137,14 @@ func certificate(c Constraint, grad, mu []float64) float64 {
 
 // solveClass minimizes J for one class from the state start. On return
 // e.alpha holds α at the returned weights.
-func solveClass(ctx context.Context, e *evaluator, c int, start State, set *Settings) (ClassResult, error) {
+func solveClass(ctx context.Context, e objective, c int, start State, set *Settings) (ClassResult, error) {
 	L := len(start.Weights)
 	grad := make([]float64, L)
 	j, err := e.eval(start.Weights, grad)
 	if err != nil {
 		return ClassResult{}, err
 	}
-	e.count = start.Factorizations + 1
+	e.setFactorizations(start.Factorizations + 1)
 	project := ProjectPositive
 	if set.Constraint == Simplex {
 		project = ProjectSimplex
@@ -139,10 +154,10 @@ func solveClass(ctx context.Context, e *evaluator, c int, start State, set *Sett
 	cr := ClassResult{Status: IterationLimit, Trace: start.Trace}
 	if start.Done {
 		// Finished before the checkpoint: the evaluation above restored α.
-		e.count = start.Factorizations
+		e.setFactorizations(start.Factorizations)
 		cr.Status, cr.Iterations = start.Status, start.Iter
 		cr.Gap = certificate(set.Constraint, grad, st.mu)
-		cr.Weights, cr.Objective, cr.Factorizations, cr.Cond = st.mu, j, e.count, e.fac.Cond()
+		cr.Weights, cr.Objective, cr.Factorizations, cr.Cond = st.mu, j, e.factorizations(), e.cond()
 		return cr, nil
 	}
 	for it := start.Iter; ; it++ {
@@ -164,10 +179,10 @@ func solveClass(ctx context.Context, e *evaluator, c int, start State, set *Sett
 		if set.Progress != nil {
 			state := State{
 				Weights: clone(st.mu), Iter: it, Done: done && cr.Status != Canceled, Status: cr.Status,
-				Factorizations: e.count, Step: st.eta, PrevWeights: clone(st.prevMu), PrevGrad: clone(st.prevGrad),
+				Factorizations: e.factorizations(), Step: st.eta, PrevWeights: clone(st.prevMu), PrevGrad: clone(st.prevGrad),
 				Trace: append([]TracePoint(nil), cr.Trace...),
 			}
-			set.Progress(Iteration{Class: c, Iter: it, Objective: st.j, Gap: gap, Factorizations: e.count, Done: done, State: state})
+			set.Progress(Iteration{Class: c, Iter: it, Objective: st.j, Gap: gap, Factorizations: e.factorizations(), Done: done, State: state})
 		}
 		if done {
 			break
@@ -194,7 +209,7 @@ func solveClass(ctx context.Context, e *evaluator, c int, start State, set *Sett
 		}
 	}
 	cr.Weights, cr.Objective = st.mu, st.j
-	cr.Factorizations, cr.Cond = e.count, e.fac.Cond()
+	cr.Factorizations, cr.Cond = e.factorizations(), e.cond()
 	return cr, nil
 }
 
@@ -207,7 +222,7 @@ func clone(x []float64) []float64 {
 
 // classSolver holds the state of one class between iterations.
 type classSolver struct {
-	e       *evaluator
+	e       objective
 	set     *Settings
 	project func(dst, x []float64)
 	mu      []float64

@@ -33,6 +33,9 @@ func dataFlags() []cli.Flag {
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the subsets", Category: "data"},
 		&cli.StringFlag{Name: "normalize", Value: string(prep.Unit), Usage: "input normalization, fitted on the training set: none, unit (each input to norm 1) or standardize (per-feature z-score)", Category: "data"},
 		&cli.StringFlag{Name: "targets", Value: "onehot", Usage: "regression targets: onehot ({0,1}) or centered (1−1/d and −1/d)", Category: "data"},
+		&cli.Float64Flag{Name: "val-fraction", Value: 0.2, Usage: "with --objective val: the fraction of the training set held out for Ω (stratified, seeded)", Category: "data"},
+		&cli.StringFlag{Name: "val-x", Usage: "with --objective val: validation features instead of a split", Category: "data"},
+		&cli.StringFlag{Name: "val-y", Usage: "with --objective val: validation labels", Category: "data"},
 	}
 }
 
@@ -49,12 +52,15 @@ type data struct {
 	Source     string          `json:"source"`
 	Inputs     []inputFile     `json:"files,omitempty"`
 	NTrain     int             `json:"n_train"`
+	NVal       int             `json:"n_val,omitempty"`
+	ValSource  string          `json:"val_source,omitempty"`
 	NTest      int             `json:"n_test"`
 	Features   int             `json:"features"`
 	Normalizer prep.Normalizer `json:"-"`
 
 	trainRaw *mat.Dense // as read, before normalization (kept for predict)
 	train    dataset.Set
+	val      *dataset.Set // normalized; nil unless --objective val
 	test     *dataset.Set // nil without test data
 }
 
@@ -135,12 +141,62 @@ func loadData(c *cli.Context) (*data, error) {
 	if classes := prep.Classes(train.Labels); len(classes) < 2 {
 		return nil, usagef("the training labels hold a single class (%v): classification needs at least two", classes)
 	}
+	if err := splitValidation(c, d, &train, m); err != nil {
+		return nil, err
+	}
 	d.trainRaw = mat.DenseCopyOf(train.X)
 	d.Normalizer = prep.Fit(norm, train.X)
 	d.Normalizer.Apply(train.X)
+	if d.val != nil {
+		d.Normalizer.Apply(d.val.X)
+	}
 	d.train = train
 	d.NTrain, d.Features = len(train.Labels), m
 	return d, nil
+}
+
+// splitValidation sets d.val for --objective val: the files --val-x and
+// --val-y, or a stratified seeded split of the training set, taken before
+// the normalization is fitted so that it sees the training split only.
+func splitValidation(c *cli.Context, d *data, train *dataset.Set, m int) error {
+	given := c.IsSet("val-x") || c.IsSet("val-y")
+	if c.String("objective") != "val" {
+		if given || c.IsSet("val-fraction") {
+			return usagef("--val-fraction, --val-x and --val-y go with --objective val")
+		}
+		return nil
+	}
+	if given {
+		if c.String("val-x") == "" || c.String("val-y") == "" {
+			return usagef("--val-x and --val-y go together")
+		}
+		v, err := readSet(d, "val", c.String("val-x"), c.String("val-y"))
+		if err != nil {
+			return err
+		}
+		if _, mv := v.X.Dims(); mv != m {
+			return usagef("--val-x has %d columns, the training features %d", mv, m)
+		}
+		d.val, d.ValSource = &v, "files"
+	} else {
+		frac := c.Float64("val-fraction")
+		if !(frac > 0 && frac < 1) {
+			return usagef("--val-fraction %v: must be in (0, 1)", frac)
+		}
+		tr, va := prep.StratifiedSplit(train.Labels, frac, c.Uint64("seed")+2)
+		var v dataset.Set
+		v.X, v.Labels = prep.Rows(train.X, train.Labels, va)
+		train.X, train.Labels = prep.Rows(train.X, train.Labels, tr)
+		d.val, d.ValSource = &v, fmt.Sprintf("stratified %.3g of the training set (seed %d)", frac, c.Uint64("seed")+2)
+	}
+	d.NVal = len(d.val.Labels)
+	if d.NVal == 0 {
+		return usagef("the validation split is empty: raise --val-fraction")
+	}
+	if classes := prep.Classes(train.Labels); len(classes) < 2 {
+		return usagef("the training split holds a single class: lower --val-fraction")
+	}
+	return nil
 }
 
 // readSet reads features and labels, checks they match, and fingerprints

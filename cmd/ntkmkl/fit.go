@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ntkmkl/ntkmkl/internal/heatmap"
+	"github.com/ntkmkl/ntkmkl/internal/lineplot"
 	"github.com/ntkmkl/ntkmkl/internal/model"
 	"github.com/ntkmkl/ntkmkl/internal/prep"
 	"github.com/ntkmkl/ntkmkl/internal/progress"
@@ -22,6 +23,7 @@ import (
 	"github.com/ntkmkl/ntkmkl/mkl"
 	"github.com/ntkmkl/ntkmkl/ntk"
 	"github.com/urfave/cli/v2"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -32,7 +34,9 @@ const condWarn = 1e12
 func fitCommand() *cli.Command {
 	flags := kernelFlags(10)
 	flags = append(flags,
-		&cli.StringFlag{Name: "lambda", Value: "1e-3", Usage: "ridge λ > 0, added literally to every K_c (Eq. 14)", Category: "kernel"},
+		&cli.StringFlag{Name: "lambda", Value: "1e-3", Usage: "ridge λ > 0, added literally to every K_c (Eq. 14), or auto: the λ of --lambda-grid with the least leave-one-out error on the uniform-Ω kernel", Category: "kernel"},
+		&cli.StringFlag{Name: "lambda-grid", Value: "1e-6:1:13", Usage: "grid for --lambda auto: lo:hi:count (log-spaced) or a comma-separated list", Category: "kernel"},
+		&cli.StringFlag{Name: "objective", Value: "dual", Usage: "what Ω minimizes: dual (J_c of Eq. 9 on the training set) or val (held-out squared error on a validation split)", Category: "omega"},
 		&cli.StringFlag{Name: "kernel-scale", Value: "mean-diag", Usage: "divide each Θ^(ℓ) by the mean of its training diagonal (mean-diag) or not (none)", Category: "kernel"},
 		&cli.StringFlag{Name: "constraint", Value: "simplex", Usage: "feasible set of each row of Ω: simplex (sums to 1) or positive (Eq. 12, needs --omega-decay > 0)", Category: "omega"},
 		&cli.Float64Flag{Name: "omega-decay", Value: 0, Usage: "weight decay γ‖μ_c‖² of the positive constraint", Category: "omega"},
@@ -63,6 +67,9 @@ func fitCommand() *cli.Command {
 type fitSettings struct {
 	Kernel      model.Kernel `json:"kernel"`
 	Lambda      float64      `json:"lambda"`
+	LambdaAuto  bool         `json:"lambda_auto,omitempty"`
+	LambdaGrid  []float64    `json:"lambda_grid,omitempty"`
+	Objective   string       `json:"objective"`
 	KernelScale string       `json:"kernel_scale"`
 	Constraint  string       `json:"constraint"`
 	OmegaDecay  float64      `json:"omega_decay"`
@@ -96,13 +103,29 @@ func parseFitFlags(c *cli.Context) (*fitSettings, error) {
 	if err != nil {
 		return nil, err
 	}
-	lambda, err := strconv.ParseFloat(c.String("lambda"), 64)
-	if err != nil || !(lambda > 0) || math.IsInf(lambda, 0) {
-		return nil, usagef("--lambda %q: must be a positive finite number", c.String("lambda"))
+	var lambda float64
+	var grid []float64
+	auto := c.String("lambda") == "auto"
+	if auto {
+		if grid, err = parseGrid(c.String("lambda-grid")); err != nil {
+			return nil, err
+		}
+	} else {
+		lambda, err = strconv.ParseFloat(c.String("lambda"), 64)
+		if err != nil || !(lambda > 0) || math.IsInf(lambda, 0) {
+			return nil, usagef("--lambda %q: must be a positive finite number, or auto", c.String("lambda"))
+		}
+		if c.IsSet("lambda-grid") {
+			return nil, usagef("--lambda-grid goes with --lambda auto")
+		}
+	}
+	if o := c.String("objective"); o != "dual" && o != "val" {
+		return nil, usagef("--objective %q: want dual or val", o)
 	}
 	s := &fitSettings{
-		Kernel: model.KernelOf(cfg), Lambda: lambda, KernelScale: c.String("kernel-scale"),
-		Constraint: c.String("constraint"), OmegaDecay: c.Float64("omega-decay"), Solver: c.String("solver"),
+		Kernel: model.KernelOf(cfg), Lambda: lambda, LambdaAuto: auto, LambdaGrid: grid, Objective: c.String("objective"),
+		KernelScale: c.String("kernel-scale"),
+		Constraint:  c.String("constraint"), OmegaDecay: c.Float64("omega-decay"), Solver: c.String("solver"),
 		LR: c.Float64("lr"), MaxIter: c.Int("max-iter"), Tol: c.Float64("tol"),
 		Normalize: c.String("normalize"), Targets: c.String("targets"), Seed: c.Uint64("seed"),
 		NTrain: c.Int("n-train"), NTest: c.Int("n-test"), Workers: c.Int("workers"), Out: c.String("out"),
@@ -181,7 +204,19 @@ type fitReport struct {
 	DroppedLayers    []int              `json:"dropped_layers"`
 	Timings          map[string]float64 `json:"timings"`
 	Warnings         []string           `json:"warnings"`
+	ObjectiveKind    string             `json:"objective_kind"`
+	Splits           map[string]string  `json:"splits"`
+	LambdaSelection  *lambdaSelection   `json:"lambda_selection,omitempty"`
 	Trace            [][]mkl.TracePoint `json:"trace"`
+}
+
+// lambdaSelection is the leave-one-out curve of --lambda auto.
+type lambdaSelection struct {
+	Grid     []float64  `json:"grid"`
+	LOOError []*float64 `json:"loo_error"` // null where K + λI is not positive definite
+	Chosen   float64    `json:"chosen"`
+	Kernel   string     `json:"kernel"`
+	Method   string     `json:"method"`
 }
 
 func runFit(c *cli.Context) error {
@@ -221,16 +256,41 @@ func runFit(c *cli.Context) error {
 			k.Scale(1/scales[l], k)
 		}
 	}
+	var valStack []*mat.Dense
+	if d.val != nil {
+		stage = prog.Stage("gram-val", int64(d.NVal), "rows")
+		valStack = s.cfg.Stack(nil, d.val.X, d.train.X, &ntk.Settings{Workers: s.workers, Progress: func(r int) { stage.Add(int64(r)) }})
+		stage.Done()
+		for l, k := range valStack {
+			k.Scale(1/scales[l], k)
+		}
+	}
 	lap("gram", t0)
 	if c.Context.Err() != nil {
 		return ck.interrupted(c, prog)
 	}
 
-	// Ω by multiple kernel learning.
-	t0 = time.Now()
 	classes := prep.Classes(d.train.Labels)
 	y := prep.Targets(d.train.Labels, classes, s.center)
+	var loo *krr.LOOResult
+	if s.LambdaAuto {
+		t0 = time.Now()
+		if loo, err = chooseLambda(stack, y, s.LambdaGrid); err != nil {
+			return err
+		}
+		s.Lambda = loo.Best
+		lap("lambda", t0)
+	}
+
+	// Ω by multiple kernel learning.
+	t0 = time.Now()
 	problem := &mkl.Problem{Kernels: stack, Targets: y, Lambda: s.Lambda}
+	if d.val != nil {
+		if u := unseenLabels(d.val.Labels, classes); len(u) > 0 {
+			return usagef("validation labels %v do not occur in the training split", u)
+		}
+		problem.Validation = &mkl.Validation{Kernels: valStack, Targets: prep.Targets(d.val.Labels, classes, s.center)}
+	}
 	stage = prog.Stage("mkl", int64(len(classes)), "classes")
 	set := s.mkl
 	set.Resume = ck.start(len(classes))
@@ -301,6 +361,27 @@ func runFit(c *cli.Context) error {
 		TrainAccuracy: finiteOrNull(trainAcc), TestAccuracy: finiteOrNull(testAcc), UnseenTestLabels: unseen,
 		Sparsity: mkl.Sparsity(res.Omega), DroppedLayers: mkl.DroppedLayers(res.Omega),
 		Timings: timings, Warnings: []string{},
+		Splits: map[string]string{"alpha": fmt.Sprintf("training split (%d points)", d.NTrain)},
+	}
+	if d.val != nil {
+		rep.ObjectiveKind = "validation: held-out squared error ‖K_c(V,X)α_c − y_c(V)‖² (DESIGN.md §4); the gap measures stationarity"
+		rep.Splits["omega"] = fmt.Sprintf("validation split (%d points, %s)", d.NVal, d.ValSource)
+	} else {
+		rep.ObjectiveKind = "dual: J_c = λ y_cᵀ(K_c+λI)⁻¹y_c (Eq. 9)"
+		rep.Splits["omega"] = fmt.Sprintf("training split (%d points)", d.NTrain)
+	}
+	if loo != nil {
+		rep.LambdaSelection = &lambdaSelection{Grid: loo.Lambdas, Chosen: loo.Best, Kernel: "uniform Ω: (1/L) Σℓ K̃ℓ", Method: loo.Method}
+		for _, e := range loo.Errors {
+			rep.LambdaSelection.LOOError = append(rep.LambdaSelection.LOOError, finiteOrNull(e))
+		}
+		rep.Splits["lambda"] = fmt.Sprintf("leave-one-out on the training split (%d points)", d.NTrain)
+		if err := lineplot.Write(filepath.Join(s.Out, "loo.png"), lineplot.Settings{
+			Title: "leave-one-out error of KRR on the uniform-Ω kernel", XLabel: "λ", YLabel: "Σᵢ ‖yᵢ − f₋ᵢ(xᵢ)‖²",
+			LogX: true, LogY: true, Mark: loo.Best,
+		}, lineplot.Series{Name: "LOO error", X: loo.Lambdas, Y: loo.Errors}); err != nil {
+			return err
+		}
 	}
 	if set.Constraint == mkl.Simplex {
 		rep.Certificate = "frank-wolfe-gap"
@@ -425,4 +506,50 @@ func topLayers(mu []float64) string {
 		fmt.Fprintf(&b, "%d:%.2f", t.l, t.w)
 	}
 	return b.String()
+}
+
+// parseGrid reads --lambda-grid: lo:hi:count or a comma-separated list.
+func parseGrid(spec string) ([]float64, error) {
+	bad := func() ([]float64, error) {
+		return nil, usagef("--lambda-grid %q: want lo:hi:count (e.g. 1e-6:1:13) or a list of positive numbers (e.g. 1e-4,1e-3,1e-2)", spec)
+	}
+	var grid []float64
+	if parts := strings.Split(spec, ":"); len(parts) == 3 {
+		lo, err1 := strconv.ParseFloat(parts[0], 64)
+		hi, err2 := strconv.ParseFloat(parts[1], 64)
+		count, err3 := strconv.Atoi(parts[2])
+		if err1 != nil || err2 != nil || err3 != nil || !(lo > 0) || !(hi >= lo) || count < 1 || count > 1000 || math.IsInf(hi, 0) {
+			return bad()
+		}
+		grid = krr.LogGrid(lo, hi, count)
+	} else {
+		for _, f := range strings.Split(spec, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || !(v > 0) || math.IsInf(v, 0) {
+				return bad()
+			}
+			grid = append(grid, v)
+		}
+	}
+	return grid, nil
+}
+
+// chooseLambda returns the leave-one-out curve of KRR with the uniform-Ω
+// kernel (1/L) Σℓ K̃ℓ over the grid.
+func chooseLambda(stack []*mat.Dense, y *mat.Dense, grid []float64) (*krr.LOOResult, error) {
+	n, _ := stack[0].Dims()
+	k := mat.NewSymDense(n, nil)
+	raw := k.RawSymmetric()
+	w := 1 / float64(len(stack))
+	for i := 0; i < n; i++ {
+		row := raw.Data[i*raw.Stride+i : i*raw.Stride+n]
+		for _, kl := range stack {
+			floats.AddScaled(row, w, kl.RawRowView(i)[i:n])
+		}
+	}
+	loo, err := krr.LeaveOneOut(k, y, grid)
+	if err != nil {
+		return nil, usagef("--lambda auto: %v", trimPrefix(err))
+	}
+	return loo, nil
 }

@@ -321,3 +321,61 @@ func TestWorkersByteIdentical(t *testing.T) {
 		t.Error("--workers changed omega.csv or the predictions")
 	}
 }
+
+// TestFitValidationAndLambdaAuto: --objective val holds out the requested
+// stratified fraction and says so in the report; --lambda auto picks the
+// grid point of least leave-one-out error and draws the curve.
+func TestFitValidationAndLambdaAuto(t *testing.T) {
+	dir := t.TempDir()
+	writeBlobs(t, dir, 90)
+	data := []string{"--train-x", filepath.Join(dir, "train_x.npy"), "--train-y", filepath.Join(dir, "train_y.npy"),
+		"--test-x", filepath.Join(dir, "test_x.npy"), "--test-y", filepath.Join(dir, "test_y.npy")}
+	out := filepath.Join(dir, "val")
+	code, _, stderr := runCLI(t, append([]string{"fit", "--quiet", "--depth", "4", "--objective", "val", "--val-fraction", "0.2", "--out", out}, data...)...)
+	if code != 0 {
+		t.Fatalf("val: exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Data struct {
+			NTrain int `json:"n_train"`
+			NVal   int `json:"n_val"`
+		} `json:"data"`
+		Splits map[string]string `json:"splits"`
+		Kind   string            `json:"objective_kind"`
+		Lambda *struct {
+			Grid     []float64  `json:"grid"`
+			LOOError []*float64 `json:"loo_error"`
+			Chosen   float64    `json:"chosen"`
+		} `json:"lambda_selection"`
+		Config struct{ Lambda float64 } `json:"config"`
+	}
+	js, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	json.Unmarshal(js, &rep)
+	// 90 points, 30 per class: 6 of each class to validation.
+	if rep.Data.NVal != 18 || rep.Data.NTrain != 72 || !strings.HasPrefix(rep.Kind, "validation") || !strings.Contains(rep.Splits["omega"], "validation") {
+		t.Errorf("val report: n_train %d n_val %d kind %q splits %v", rep.Data.NTrain, rep.Data.NVal, rep.Kind, rep.Splits)
+	}
+
+	out = filepath.Join(dir, "auto")
+	code, _, stderr = runCLI(t, append([]string{"fit", "--quiet", "--depth", "4", "--lambda", "auto", "--lambda-grid", "1e-4,1e-2,1", "--out", out}, data...)...)
+	if code != 0 {
+		t.Fatalf("auto: exit %d: %s", code, stderr)
+	}
+	js, _ = os.ReadFile(filepath.Join(out, "report.json"))
+	json.Unmarshal(js, &rep)
+	if rep.Lambda == nil || len(rep.Lambda.Grid) != 3 {
+		t.Fatalf("no lambda_selection: %s", js)
+	}
+	best := 0
+	for i, e := range rep.Lambda.LOOError {
+		if e != nil && *e < *rep.Lambda.LOOError[best] {
+			best = i
+		}
+	}
+	if rep.Lambda.Chosen != rep.Lambda.Grid[best] || rep.Config.Lambda != rep.Lambda.Chosen {
+		t.Errorf("chose λ = %v (config %v), least LOO error at %v", rep.Lambda.Chosen, rep.Config.Lambda, rep.Lambda.Grid[best])
+	}
+	if _, err := os.Stat(filepath.Join(out, "loo.png")); err != nil {
+		t.Error("no loo.png")
+	}
+}

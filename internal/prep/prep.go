@@ -184,3 +184,25 @@ func Accuracy(predicted, truth []int) float64 {
 	}
 	return float64(ok) / float64(len(truth))
 }
+
+// StratifiedSplit splits the indices 0..len(labels)−1 into a training and
+// a validation part, putting round(frac·count) of every class, chosen with
+// the seed, into validation; both parts are in increasing order.
+func StratifiedSplit(labels []int, frac float64, seed uint64) (train, val []int) {
+	rng := rand.New(rand.NewPCG(seed, 0x76616c))
+	for _, c := range Classes(labels) {
+		var idx []int
+		for i, l := range labels {
+			if l == c {
+				idx = append(idx, i)
+			}
+		}
+		rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+		k := int(math.Round(frac * float64(len(idx))))
+		val = append(val, idx[:k]...)
+		train = append(train, idx[k:]...)
+	}
+	sort.Ints(train)
+	sort.Ints(val)
+	return train, val
+}

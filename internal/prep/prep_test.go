@@ -87,3 +87,39 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// TestStratifiedSplit: every class is split in the requested proportion,
+// the parts are disjoint and cover the indices, and the seed fixes them.
+func TestStratifiedSplit(t *testing.T) {
+	labels := make([]int, 100)
+	for i := range labels {
+		labels[i] = i % 4 // 25 per class
+		if i >= 80 {
+			labels[i] = 4 // plus a class of 20
+		}
+	}
+	tr, va := StratifiedSplit(labels, 0.2, 3)
+	if len(tr)+len(va) != 100 {
+		t.Fatalf("parts of %d and %d", len(tr), len(va))
+	}
+	seen := map[int]bool{}
+	perClass := map[int]int{}
+	for _, i := range append(append([]int(nil), tr...), va...) {
+		if seen[i] {
+			t.Fatalf("index %d in both parts", i)
+		}
+		seen[i] = true
+	}
+	for _, i := range va {
+		perClass[labels[i]]++
+	}
+	for c, want := range map[int]int{0: 4, 1: 4, 2: 4, 3: 4, 4: 4} {
+		if perClass[c] != want {
+			t.Errorf("class %d: %d validation points, want %d", c, perClass[c], want)
+		}
+	}
+	tr2, va2 := StratifiedSplit(labels, 0.2, 3)
+	if !equalInts(tr, tr2) || !equalInts(va, va2) {
+		t.Error("same seed, different split")
+	}
+}
