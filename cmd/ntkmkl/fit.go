@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -49,7 +46,11 @@ func fitCommand() *cli.Command {
 		&cli.BoolFlag{Name: "quiet", Usage: "no progress on stderr", Category: "run"},
 		&cli.DurationFlag{Name: "checkpoint-every", Value: 5 * time.Minute, Usage: "write --out/checkpoint.json this often during the MKL iterations (0: only when interrupted)", Category: "run"},
 		&cli.BoolFlag{Name: "resume", Usage: "continue from --out/checkpoint.json (refused if it was written for other inputs or settings)", Category: "run"},
+		&cli.StringFlag{Name: "max-memory", Usage: "refuse to start when the estimated peak memory exceeds this size, e.g. 512MB or 16GB (default: the memory available)", Category: "run"},
+		&cli.StringFlag{Name: "method", Value: "exact", Usage: "exact (n×n kernels) or nystrom (m centres, DESIGN.md §7)", Category: "nystrom"},
+		&cli.StringFlag{Name: "sketch", Usage: "Nyström: add the parts written by sketch (a glob such as 'dir/part-*') instead of computing the blocks here", Category: "nystrom"},
 	)
+	flags = append(flags, nystromFlags()...)
 	flags = append(flags, dataFlags()...)
 	return &cli.Command{
 		Name:  "fit",
@@ -85,7 +86,15 @@ type fitSettings struct {
 	Workers     int          `json:"workers"`
 	Out         string       `json:"out"`
 
+	Method         string `json:"method"`
+	Centers        int    `json:"centers,omitempty"`
+	CenterSampling string `json:"center_sampling,omitempty"`
+	Sketch         string `json:"sketch,omitempty"`
+
 	cfg             ntk.Config
+	nystrom         bool
+	nystromSpec     nystromSpec
+	maxMemory       int64
 	mkl             mkl.Settings
 	checkpointEvery time.Duration
 	resume          bool
@@ -173,6 +182,26 @@ func parseFitFlags(c *cli.Context) (*fitSettings, error) {
 	if s.workers, err = workers(c); err != nil {
 		return nil, err
 	}
+	if s.maxMemory, err = memoryBudget(c); err != nil {
+		return nil, err
+	}
+	switch s.Method = c.String("method"); s.Method {
+	case "exact":
+		if c.IsSet("sketch") || c.IsSet("centers") || c.IsSet("center-sampling") {
+			return nil, usagef("--sketch, --centers and --center-sampling go with --method nystrom")
+		}
+	case "nystrom":
+		s.nystrom = true
+		if s.nystromSpec, err = parseNystromSpec(c, cfg); err != nil {
+			return nil, err
+		}
+		s.Centers, s.CenterSampling, s.Sketch = s.nystromSpec.Centers, s.nystromSpec.CenterSampling, c.String("sketch")
+		if auto || c.String("objective") == "val" {
+			return nil, usagef("--method nystrom supports neither --lambda auto nor --objective val yet")
+		}
+	default:
+		return nil, usagef("--method %q: want exact or nystrom", s.Method)
+	}
 	s.mkl = mkl.Settings{Constraint: cons, Decay: s.OmegaDecay, Method: method, StepSize: s.LR, MaxIter: s.MaxIter, Tol: s.Tol, Workers: s.workers}
 	if err := prepareOutDir("out", s.Out); err != nil {
 		return nil, err
@@ -205,6 +234,8 @@ type fitReport struct {
 	Timings          map[string]float64 `json:"timings"`
 	Warnings         []string           `json:"warnings"`
 	ObjectiveKind    string             `json:"objective_kind"`
+	Method           string             `json:"method"`
+	Nystrom          *nystromInfo       `json:"nystrom,omitempty"`
 	Splits           map[string]string  `json:"splits"`
 	LambdaSelection  *lambdaSelection   `json:"lambda_selection,omitempty"`
 	Trace            [][]mkl.TracePoint `json:"trace"`
@@ -229,6 +260,9 @@ func runFit(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := preflight(s, d); err != nil {
+		return err
+	}
 	ck := newFitCheckpoint(s, d)
 	if s.resume {
 		if err := ck.load(); err != nil {
@@ -240,109 +274,53 @@ func runFit(c *cli.Context) error {
 	timings := map[string]float64{}
 	lap := func(name string, t0 time.Time) { timings[name] = time.Since(t0).Seconds() }
 
-	// The Gram stack of the training inputs, scaled by its mean diagonal.
-	t0 := time.Now()
-	n := d.NTrain
-	stage := prog.Stage("gram", int64(n), "rows")
-	stack := s.cfg.Stack(nil, d.train.X, nil, &ntk.Settings{Workers: s.workers, Progress: func(r int) { stage.Add(int64(r)) }})
-	stage.Done()
+	classes := prep.Classes(d.train.Labels)
+	y := prep.Targets(d.train.Labels, classes, s.center)
+	if d.val != nil {
+		if u := unseenLabels(d.val.Labels, classes); len(u) > 0 {
+			return usagef("validation labels %v do not occur in the training split", u)
+		}
+	}
 	scales := make([]float64, s.cfg.Depth)
 	for l := range scales {
 		scales[l] = 1
 	}
 	if s.scaled {
+		// sℓ from the diagonal of the whole training set: one recursion
+		// per input with itself, also on the Nyström path.
 		scales = mkl.KernelScales(s.cfg.Diag(nil, d.train.X))
-		for l, k := range stack {
-			k.Scale(1/scales[l], k)
-		}
 	}
-	var valStack []*mat.Dense
-	if d.val != nil {
-		stage = prog.Stage("gram-val", int64(d.NVal), "rows")
-		valStack = s.cfg.Stack(nil, d.val.X, d.train.X, &ntk.Settings{Workers: s.workers, Progress: func(r int) { stage.Add(int64(r)) }})
-		stage.Done()
-		for l, k := range valStack {
-			k.Scale(1/scales[l], k)
-		}
-	}
-	lap("gram", t0)
-	if c.Context.Err() != nil {
-		return ck.interrupted(c, prog)
-	}
-
-	classes := prep.Classes(d.train.Labels)
-	y := prep.Targets(d.train.Labels, classes, s.center)
-	var loo *krr.LOOResult
-	if s.LambdaAuto {
-		t0 = time.Now()
-		if loo, err = chooseLambda(stack, y, s.LambdaGrid); err != nil {
-			return err
-		}
-		s.Lambda = loo.Best
-		lap("lambda", t0)
-	}
-
-	// Ω by multiple kernel learning.
-	t0 = time.Now()
-	problem := &mkl.Problem{Kernels: stack, Targets: y, Lambda: s.Lambda}
-	if d.val != nil {
-		if u := unseenLabels(d.val.Labels, classes); len(u) > 0 {
-			return usagef("validation labels %v do not occur in the training split", u)
-		}
-		problem.Validation = &mkl.Validation{Kernels: valStack, Targets: prep.Targets(d.val.Labels, classes, s.center)}
-	}
-	stage = prog.Stage("mkl", int64(len(classes)), "classes")
-	set := s.mkl
-	set.Resume = ck.start(len(classes))
-	set.Progress = func(it mkl.Iteration) {
-		ck.record(it)
-		if it.State.Done {
-			stage.Add(1)
-			return
-		}
-		stage.SetStatus(fmt.Sprintf("class %d iter %d J=%.6g gap=%.2g", classes[it.Class], it.Iter, it.Objective, it.Gap))
-	}
-	// Classes run in parallel; give each its share of the BLAS threads.
-	krr.SetThreads(runtime.NumCPU() / min(s.workers, len(classes)))
-	res, err := mkl.Solve(c.Context, problem, &set)
-	krr.SetThreads(runtime.NumCPU())
-	if err == nil {
-		stage.Done()
+	run := &fitRun{c: c, s: s, d: d, prog: prog, ck: ck, lap: lap, classes: classes, y: y, scales: scales}
+	var out *fitOutcome
+	if s.nystrom {
+		out, err = run.nystrom()
+	} else {
+		out, err = run.exact()
 	}
 	if err != nil {
-		var npd *krr.NotPositiveDefiniteError
-		switch {
-		case errors.As(err, &npd):
-			return usagef("--lambda %g: %v", s.Lambda, trimPrefix(err))
-		case errors.Is(err, context.Canceled):
-			return ck.interrupted(c, prog)
-		}
 		return err
 	}
-	lap("mkl", t0)
-	if err := ck.saveErr(); err != nil {
-		return err
-	}
+	res, loo := out.res, out.loo
 
-	// Accuracy: on the training set from the identity K_c α_c = y_c − λα_c,
-	// on the test set from streamed cross-kernels.
-	t0 = time.Now()
+	// Accuracy on the training and test sets.
+	t0 := time.Now()
 	fm := &model.Model{
 		Kernel: s.Kernel, KernelScale: s.KernelScale, Scales: scales, Normalization: d.Normalizer,
-		Classes: classes, Lambda: s.Lambda, Features: d.Features, TrainPoints: n,
-		TrainX: d.train.X, Alpha: res.Alpha,
+		Classes: classes, Lambda: s.Lambda, Features: d.Features, Method: s.Method,
+		TrainX: out.modelX, Alpha: res.Alpha,
 	}
+	fm.TrainPoints, _ = out.modelX.Dims()
 	for cl := range classes {
 		fm.Omega = append(fm.Omega, res.Omega.RawRowView(cl))
 	}
-	var fitted mat.Dense
-	fitted.Scale(-s.Lambda, res.Alpha)
-	fitted.Add(&fitted, y)
-	trainAcc := prep.Accuracy(prep.Argmax(&fitted, classes), d.train.Labels)
+	trainAcc := math.NaN()
+	if out.fitted != nil {
+		trainAcc = prep.Accuracy(prep.Argmax(out.fitted, classes), out.fittedLabels)
+	}
 	testAcc := math.NaN()
 	var unseen []int
 	if d.test != nil {
-		stage = prog.Stage("predict", int64(d.NTest), "test points")
+		stage := prog.Stage("predict", int64(d.NTest), "test points")
 		scores, err := fm.Predict(d.test.X, &model.Settings{Workers: s.workers, Progress: func(r int) { stage.Add(int64(r)) }})
 		stage.Done()
 		if err != nil {
@@ -383,14 +361,14 @@ func runFit(c *cli.Context) error {
 			return err
 		}
 	}
-	if set.Constraint == mkl.Simplex {
+	if s.mkl.Constraint == mkl.Simplex {
 		rep.Certificate = "frank-wolfe-gap"
 	} else {
 		rep.Certificate = "projected-gradient-norm"
 	}
 	for i, cr := range res.Classes {
 		rep.Objective = append(rep.Objective, cr.Objective)
-		if set.Constraint == mkl.Simplex {
+		if s.mkl.Constraint == mkl.Simplex {
 			rep.FWGap = append(rep.FWGap, cr.Gap)
 		} else {
 			rep.PGNorm = append(rep.PGNorm, cr.Gap)
@@ -410,6 +388,7 @@ func runFit(c *cli.Context) error {
 	if len(unseen) > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("test labels %v do not occur in training; those test points count as errors", unseen))
 	}
+	rep.Method, rep.Nystrom = s.Method, out.nystromInfo
 	if err := writeFitOutputs(s.Out, rep, fm, res.Omega, classes); err != nil {
 		return err
 	}
@@ -473,7 +452,13 @@ func printFitSummary(w io.Writer, rep *fitReport, s *fitSettings) {
 	}
 	fmt.Fprintf(w, "train accuracy %s, test accuracy %s\n", acc(rep.TrainAccuracy), acc(rep.TestAccuracy))
 	fmt.Fprintf(w, "sparsity of Ω %.1f%%, dropped layers %v\n", 100*rep.Sparsity, rep.DroppedLayers)
-	fmt.Fprintf(w, "time %.1fs (gram %.1fs, mkl %.1fs, predict %.1fs)\n", rep.Timings["total"], rep.Timings["gram"], rep.Timings["mkl"], rep.Timings["predict"])
+	var parts []string
+	for _, k := range []string{"gram", "sketch", "lambda", "mkl", "predict"} {
+		if v, ok := rep.Timings[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s %.1fs", k, v))
+		}
+	}
+	fmt.Fprintf(w, "time %.1fs (%s)\n", rep.Timings["total"], strings.Join(parts, ", "))
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
@@ -552,4 +537,25 @@ func chooseLambda(stack []*mat.Dense, y *mat.Dense, grid []float64) (*krr.LOORes
 		return nil, usagef("--lambda auto: %v", trimPrefix(err))
 	}
 	return loo, nil
+}
+
+// preflight refuses a fit whose estimated peak memory exceeds the budget,
+// before anything large is allocated.
+func preflight(s *fitSettings, d *data) error {
+	L := s.cfg.Depth
+	if s.nystrom {
+		m := min(s.Centers, d.NTrain)
+		need := mkl.SketchBytes(L, m, 64) + nystromWorkBytes(L, m, s.workers) + int64(16*8*L*m)
+		if need > s.maxMemory {
+			return usagef("the Nyström fit needs about %s (the blocks alone take L(L+1)/2·m²·8 = %s at m = %d) but --max-memory is %s: use fewer --centers or a node with more memory",
+				formatBytes(need), formatBytes(mkl.SketchBytes(L, m, 0)), m, formatBytes(s.maxMemory))
+		}
+		return nil
+	}
+	need := exactFitBytes(d.NTrain, d.Features, L, min(s.workers, 64), d.NVal, s.LambdaAuto)
+	if need > s.maxMemory {
+		return usagef("an exact fit of %d points at depth %d needs about %s (L·n²·8 for the kernels plus n²·8 per worker) but --max-memory is %s: "+
+			"use fewer training points (--n-train), fewer --workers, or --method nystrom", d.NTrain, L, formatBytes(need), formatBytes(s.maxMemory))
+	}
+	return nil
 }

@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	msg := strings.TrimSpace(err.Error())
 	var ue *usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || strings.HasPrefix(msg, "Required flag") {
 		fmt.Fprintln(stderr, "ntkmkl: "+msg)
 		return 2
 	}
@@ -149,6 +149,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			fitCommand(),
 			gramCommand(),
 			predictCommand(),
+			sketchCommand(),
 		},
 	}
 	for _, c := range app.Commands {

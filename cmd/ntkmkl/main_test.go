@@ -222,6 +222,14 @@ func TestBadUsage(t *testing.T) {
 		{append([]string{"fit", "--workers", "-3"}, data...), "--workers"},
 		{append([]string{"fit", "--n-train", "100"}, data...), "--n-train"},
 		{append([]string{"fit", "--normalize", "zca"}, data...), "--normalize"},
+		{append([]string{"fit", "--max-memory", "100kB"}, data...), "--max-memory"},
+		{append([]string{"fit", "--max-memory", "lots"}, data...), "--max-memory"},
+		{append([]string{"fit", "--method", "nystrom", "--centers", "50"}, data...), "--centers"},
+		{append([]string{"fit", "--method", "nystrom", "--max-memory", "1MB"}, data...), "--centers"},
+		{append([]string{"fit", "--sketch", "x*"}, data...), "--method nystrom"},
+		{append([]string{"sketch", "--centers", "5", "--out", filepath.Join(dir, "p")}, data...), "--shard"},
+		{append([]string{"sketch", "--centers", "5"}, data...), "out"},
+		{append([]string{"sketch", "--centers", "5", "--shard", "3/3", "--out", filepath.Join(dir, "p")}, data...), "--shard"},
 		{append([]string{"fit", "--out", file}, data...), "--out"},
 		{[]string{"fit", "--train-x", filepath.Join(dir, "missing.npy"), "--train-y", ty}, "missing.npy"},
 		{[]string{"fit", "--train-x", filepath.Join(dir, "bad.csv"), "--train-y", ty}, "bad.csv"},
@@ -377,5 +385,63 @@ func TestFitValidationAndLambdaAuto(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "loo.png")); err != nil {
 		t.Error("no loo.png")
+	}
+}
+
+// readOmega reads omega.csv of a run.
+func readOmega(t *testing.T, dir string) *mat.Dense {
+	t.Helper()
+	_, o, err := report.ReadOmegaCSV(filepath.Join(dir, "omega.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// TestNystromCommandLine: with as many centres as training points the
+// Nyström fit equals the exact fit (DESIGN.md §7); three sketch shards
+// added by fit --sketch equal the single-process Nyström fit; and parts
+// that do not belong together are refused with exit 2.
+func TestNystromCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	writeBlobs(t, dir, 60)
+	data := []string{"--quiet", "--depth", "4", "--lambda", "1e-2", "--tol", "1e-9", "--normalize", "standardize",
+		"--train-x", filepath.Join(dir, "train_x.npy"), "--train-y", filepath.Join(dir, "train_y.npy"),
+		"--test-x", filepath.Join(dir, "test_x.npy"), "--test-y", filepath.Join(dir, "test_y.npy")}
+	fit := func(out string, extra ...string) {
+		t.Helper()
+		if code, _, stderr := runCLI(t, append(append([]string{"fit", "--out", out}, data...), extra...)...); code != 0 {
+			t.Fatalf("fit %v: exit %d: %s", extra, code, stderr)
+		}
+	}
+	fit(filepath.Join(dir, "exact"))
+	fit(filepath.Join(dir, "full"), "--method", "nystrom", "--centers", "60")
+	if a, b := readOmega(t, filepath.Join(dir, "exact")), readOmega(t, filepath.Join(dir, "full")); !mat.EqualApprox(a, b, 1e-5) {
+		t.Errorf("Nyström with m = n differs from exact:\n%v\n%v", mat.Formatted(a), mat.Formatted(b))
+	}
+	fit(filepath.Join(dir, "single"), "--method", "nystrom", "--centers", "20")
+	parts := filepath.Join(dir, "parts")
+	os.MkdirAll(parts, 0o755)
+	for i := 0; i < 3; i++ {
+		args := []string{"sketch", "--quiet", "--depth", "4", "--normalize", "standardize", "--centers", "20",
+			"--train-x", filepath.Join(dir, "train_x.npy"), "--train-y", filepath.Join(dir, "train_y.npy"),
+			"--shard", strconv.Itoa(i) + "/3", "--out", filepath.Join(parts, "part-"+strconv.Itoa(i))}
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("sketch %d: exit %d: %s", i, code, stderr)
+		}
+	}
+	fit(filepath.Join(dir, "sharded"), "--method", "nystrom", "--centers", "20", "--sketch", filepath.Join(parts, "part-*"))
+	if a, b := readOmega(t, filepath.Join(dir, "single")), readOmega(t, filepath.Join(dir, "sharded")); !mat.EqualApprox(a, b, 1e-9) {
+		t.Errorf("sharded sketch differs from the single-process fit")
+	}
+	// A missing shard, and a part made with other settings, are refused.
+	os.Rename(filepath.Join(parts, "part-1"), filepath.Join(dir, "part-1"))
+	code, _, stderr := runCLI(t, append([]string{"fit", "--out", filepath.Join(dir, "bad"), "--method", "nystrom", "--centers", "20", "--sketch", filepath.Join(parts, "part-*")}, data...)...)
+	if code != 2 || !strings.Contains(stderr, "missing") {
+		t.Errorf("missing shard: exit %d, %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, append([]string{"fit", "--out", filepath.Join(dir, "bad"), "--method", "nystrom", "--centers", "20", "--seed", "9", "--sketch", filepath.Join(parts, "part-*")}, data...)...)
+	if code != 2 || !strings.Contains(stderr, "fingerprint") {
+		t.Errorf("other seed: exit %d, %q", code, stderr)
 	}
 }

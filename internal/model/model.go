@@ -60,6 +60,7 @@ type Model struct {
 	Lambda        float64         `json:"lambda"`
 	Omega         [][]float64     `json:"omega"` // d×L weights μ
 	Features      int             `json:"features"`
+	Method        string          `json:"method,omitempty"` // "exact", or "nystrom" (TrainX holds the centres)
 	TrainPoints   int             `json:"train_points"`
 
 	TrainX *mat.Dense `json:"-"` // normalized training inputs, n×m
