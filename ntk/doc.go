@@ -23,7 +23,24 @@
 // arc-cosine closed form with θ = atan2(√max(qq′−Σ², 0), Σ), so no NaN can
 // come from a correlation rounded above 1; an input of zero variance gives
 // θ = π/2, E = 0, Ė = 1/4, the mean-subgradient convention of
-// neural-tangents. Erf has its own closed form.
+// neural-tangents. The activations, by the name ParseActivation accepts:
+//
+//   - closed forms: relu; leaky_relu:α (LeakyReLU) and abrelu:A,B
+//     (ABReLU, slope A below 0 and B above; abs is abrelu:-1,1), from the
+//     arc-cosine pieces with the same θ and convention; erf (Williams);
+//     gelu, x·Φ(x) (its NNGP form as in neural-tangents, Ė = dE/dΣ); sin
+//     and cos (E = e^{−(q+q′)/2} sinh Σ and cosh Σ, and the other for Ė).
+//   - by two-dimensional quadrature (Quadrature), φ′ in closed form:
+//     tanh, sigmoid, softplus, swish (x·σ(x)) and elu[:α]; quad:NAME is a
+//     closed form NAME by quadrature, which checks it. The default rule
+//     integrates in polar coordinates split at the rays where u or v
+//     vanishes, which is exact for the ReLU family, spectrally accurate
+//     for elu and about 5e-6 for tanh at degree 32; gh:NAME selects the
+//     Gauss–Hermite product rule of DESIGN.md §2 instead (see
+//     QuadratureRule for the accuracies and costs). NAME@DEGREE, or
+//     ParseActivationDegree, sets the degree (default 32). A quadrature
+//     activation costs 10–20 µs per Gram entry and layer, a closed form
+//     about 50 ns.
 //
 // Network is the finite-width network itself. Its EmpiricalNTK is the inner
 // product of exact parameter gradients ⟨∇θ fℓ(x), ∇θ fℓ(x′)⟩, and its

@@ -302,26 +302,31 @@ func gaussHermite2(deg int, q1, q2, c float64, f func(u, v float64) float64) flo
 	return s
 }
 
-// hermiteE returns the nodes and weights of the probabilists' Gauss–Hermite
-// rule (weight e^{−x²/2}/√(2π), so the weights sum to 1) by Golub–Welsch:
-// the nodes are the eigenvalues of the Jacobi matrix of the recurrence
-// He_{k+1} = x He_k − k He_{k−1}, the weights the squared first components
-// of its eigenvectors.
-func hermiteE(n int) (x, w []float64) {
-	j := mat.NewSymDense(n, nil)
-	for k := 1; k < n; k++ {
-		j.SetSym(k-1, k, math.Sqrt(float64(k)))
+// TestDuplicateInputsInCrossStack: an input of X repeated in Z, up to a
+// relative change of one ulp per entry (as a copy that went through other
+// arithmetic, or the product and the norms summed in other orders, would
+// have), gets the kernel value of the diagonal of Θ(X, X) to rounding, for
+// activations whose Ė has a kink at ρ = 1. Without snapping such a pair to
+// θ = 0, θ comes out near 1e-8 and Ė is wrong in the eighth digit.
+func TestDuplicateInputsInCrossStack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	x := randomMatrix(rng, 20, 784, 1)
+	z := mat.NewDense(20, 784, nil)
+	for i := 0; i < 20; i++ {
+		for j, v := range x.RawRowView(i) {
+			z.Set(i, j, v*(1+float64(rng.IntN(3)-1)*0x1p-52))
+		}
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(j, true) {
-		panic("hermiteE: eigendecomposition failed")
+	for _, act := range []Activation{ReLU{}, ABReLU{A: 0.1, B: 1}} {
+		cfg := Config{Depth: 8, Activation: act}
+		diag := cfg.Diag(nil, x)
+		cross := cfg.Stack(nil, x, z, nil)
+		for i := 0; i < 20; i++ {
+			for l := 0; l < 8; l++ {
+				if got, want := cross[l].At(i, i), diag.At(i, l); math.Abs(got-want) > 1e-14*want {
+					t.Errorf("%v input %d layer %d: duplicate pair %v, diagonal %v", act, i, l+1, got, want)
+				}
+			}
+		}
 	}
-	x = eig.Values(nil)
-	var v mat.Dense
-	eig.VectorsTo(&v)
-	w = make([]float64, n)
-	for i := range w {
-		w[i] = v.At(0, i) * v.At(0, i)
-	}
-	return x, w
 }
