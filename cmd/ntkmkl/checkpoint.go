@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,6 +23,8 @@ type fitCheckpoint struct {
 	path        string
 	fingerprint string
 	every       time.Duration
+
+	log *slog.Logger
 
 	mu     sync.Mutex
 	states []mkl.State // latest state per class; nil before the MKL stage
@@ -85,7 +88,11 @@ func (k *fitCheckpoint) start(d int) []mkl.State {
 
 func (k *fitCheckpoint) saveLocked() error {
 	k.last = time.Now()
-	return checkpoint.Save(k.path, "fit", k.fingerprint, fitState{Classes: k.states})
+	err := checkpoint.Save(k.path, "fit", k.fingerprint, fitState{Classes: k.states})
+	if err == nil && k.log != nil {
+		k.log.Info("checkpoint written", "path", k.path)
+	}
+	return err
 }
 
 // saveErr reports a failed periodic checkpoint.

@@ -263,7 +263,12 @@ func runFit(c *cli.Context) error {
 	if err := preflight(s, d); err != nil {
 		return err
 	}
+	log := logger(c)
+	log.Info("fit start", "source", d.Source, "n_train", d.NTrain, "n_test", d.NTest, "features", d.Features,
+		"depth", s.cfg.Depth, "activation", s.Kernel.Activation, "kind", s.Kernel.Kind, "method", s.Method,
+		"lambda", c.String("lambda"), "constraint", s.Constraint, "solver", s.Solver, "objective", s.Objective, "out", s.Out)
 	ck := newFitCheckpoint(s, d)
+	ck.log = log
 	if s.resume {
 		if err := ck.load(); err != nil {
 			return err
@@ -401,6 +406,17 @@ func runFit(c *cli.Context) error {
 	ck.remove()
 	prog.Wait()
 	printFitSummary(c.App.Writer, rep, s)
+	for _, w := range rep.Warnings {
+		log.Warn(w)
+	}
+	attrs := []any{"seconds", rep.Timings["total"], "sparsity", rep.Sparsity, "out", s.Out}
+	if rep.TestAccuracy != nil {
+		attrs = append(attrs, "test_accuracy", *rep.TestAccuracy)
+	}
+	if rep.TrainAccuracy != nil {
+		attrs = append(attrs, "train_accuracy", *rep.TrainAccuracy)
+	}
+	log.Info("fit done", attrs...)
 	return nil
 }
 

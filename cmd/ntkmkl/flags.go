@@ -15,7 +15,8 @@ import (
 func kernelFlags(defaultDepth int) []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "depth", Value: defaultDepth, Usage: "number of hidden layers L (one kernel per depth 1..L)", Category: "kernel"},
-		&cli.StringFlag{Name: "activation", Value: "relu", Usage: "activation φ: relu or erf", Category: "kernel"},
+		&cli.StringFlag{Name: "activation", Value: "relu", Usage: "activation φ: closed forms relu, erf, gelu, sin, cos, abs, leaky_relu[:α], abrelu:a,b; by quadrature tanh, sigmoid, softplus, swish, elu[:α] (see ntk.ActivationSyntax)", Category: "kernel"},
+		&cli.IntFlag{Name: "quadrature-degree", Value: 32, Usage: "quadrature degree for activations without a closed form", Category: "kernel"},
 		&cli.Float64Flag{Name: "sigma-w2", Value: 2, Usage: "weight variance σw²", Category: "kernel"},
 		&cli.Float64Flag{Name: "sigma-b2", Value: 0, Usage: "bias variance σb²", Category: "kernel"},
 		&cli.Float64Flag{Name: "sigma-v2", Value: 1, Usage: "readout variance σv²", Category: "kernel"},
@@ -25,7 +26,14 @@ func kernelFlags(defaultDepth int) []cli.Flag {
 
 // kernelConfig reads the kernel flags into a validated ntk.Config.
 func kernelConfig(c *cli.Context) (ntk.Config, error) {
-	act, err := ntk.ParseActivation(c.String("activation"))
+	deg := c.Int("quadrature-degree")
+	if deg < 1 || deg > 1000 {
+		return ntk.Config{}, usagef("--quadrature-degree %d: must be in 1..1000", deg)
+	}
+	if !c.IsSet("quadrature-degree") {
+		deg = 0
+	}
+	act, err := ntk.ParseActivationDegree(c.String("activation"), deg)
 	if err != nil {
 		return ntk.Config{}, usagef("--activation: %v", trimPrefix(err))
 	}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -103,6 +104,20 @@ func badInput(err error) error {
 	return &usageError{err}
 }
 
+// logger returns the structured logger of a command: --log-format's
+// handler on stderr, at level Warn with --quiet (errors are printed by run).
+func logger(c *cli.Context) *slog.Logger {
+	level := slog.LevelInfo
+	if c.Bool("quiet") {
+		level = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.String("log-format") == "json" {
+		return slog.New(slog.NewJSONHandler(c.App.ErrWriter, opts))
+	}
+	return slog.New(slog.NewTextHandler(c.App.ErrWriter, opts))
+}
+
 // profileFile is the open --cpuprofile file, if any.
 var profileFile *os.File
 
@@ -121,8 +136,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		OnUsageError:   onUsage,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile (go tool pprof) of the whole run to this file"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "structured log lines on stderr: text or json (log/slog)"},
 		},
 		Before: func(c *cli.Context) error {
+			if f := c.String("log-format"); f != "text" && f != "json" {
+				return usagef("--log-format %q: want text or json", f)
+			}
 			path := c.String("cpuprofile")
 			if path == "" {
 				return nil
