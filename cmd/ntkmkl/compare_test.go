@@ -1,0 +1,72 @@
+package main
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ntkmkl/ntkmkl/internal/report"
+	"gonum.org/v1/gonum/mat"
+)
+
+// TestCompareMetrics checks compareOmega on two 2×3 matrices whose
+// metrics follow by hand. Class 0: (1, 0, 0) against (0.6, 0.8, 0)/1 after
+// normalization: cosine 0.6; support {1} against {1, 2}: precision 1/2,
+// recall 1; top layers 1 and 2. Class 1: (0, 3, 4)/5 against (0, 3, 4)/5:
+// cosine 1, support identical, top layer 3 on both.
+func TestCompareMetrics(t *testing.T) {
+	inf := mat.NewDense(2, 3, []float64{1, 0, 0, 0, 3, 4})
+	fin := mat.NewDense(2, 3, []float64{0.6, 0.8, 0, 0, 0.6, 0.8})
+	r := compareOmega(inf, fin, []int{0, 1}, 0.05)
+	for _, tc := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"cosine 0", float64(r.Classes[0].Cosine), 0.6},
+		{"cosine 1", float64(r.Classes[1].Cosine), 1},
+		{"precision 0", r.Classes[0].Precision, 0.5},
+		{"recall 0", r.Classes[0].Recall, 1},
+		{"F1 0", r.Classes[0].F1, 2 * 0.5 / 1.5},
+		{"pooled precision", r.Precision, 3.0 / 4}, // tp 3 (1 + 2), fp 1
+		{"pooled recall", r.Recall, 1},
+		{"top agreement", r.TopAgreement, 0.5},
+		{"mean cosine", float64(r.MeanCosine), 0.8},
+		// ranks of (1,0,0) are (3, 1.5, 1.5), of (0.6,0.8,0) (2, 3, 1);
+		// centred, (1, −½, −½)·(0, 1, −1) = 0, so Spearman's ρ is 0.
+		{"spearman 0", float64(r.Classes[0].Spearman), 0},
+		{"spearman 1", float64(r.Classes[1].Spearman), 1},
+	} {
+		if math.Abs(tc.got-tc.want) > 1e-12 {
+			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+	if r.Classes[0].TopAgrees || !r.Classes[1].TopAgrees {
+		t.Error("top-layer agreement wrong")
+	}
+}
+
+// TestCompareCommand: a run compared with itself (identity map) agrees
+// perfectly; a square map of ω = √μ gives the same.
+func TestCompareCommand(t *testing.T) {
+	dir := t.TempDir()
+	omega := mat.NewDense(3, 4, []float64{0.5, 0.5, 0, 0, 0, 0.1, 0.9, 0, 0.25, 0.25, 0.25, 0.25})
+	report.WriteOmegaCSV(filepath.Join(dir, "a.csv"), []int{0, 1, 2}, omega)
+	var root mat.Dense
+	root.Apply(func(_, _ int, v float64) float64 { return math.Sqrt(v) }, omega)
+	report.WriteOmegaCSV(filepath.Join(dir, "b.csv"), []int{0, 1, 2}, &root)
+	for _, tc := range []struct{ finite, mapping string }{{"a.csv", "identity"}, {"b.csv", "square"}} {
+		code, stdout, stderr := runCLI(t, "compare", "--infinite", filepath.Join(dir, "a.csv"), "--finite", filepath.Join(dir, tc.finite),
+			"--finite-map", tc.mapping, "--out", filepath.Join(dir, "cmp"))
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if want := "all   1.000"; !strings.Contains(stdout, want) {
+			t.Errorf("%s/%s: %s", tc.finite, tc.mapping, stdout)
+		}
+	}
+	report.WriteOmegaCSV(filepath.Join(dir, "c.csv"), []int{0, 1, 5}, omega)
+	if code, _, _ := runCLI(t, "compare", "--infinite", filepath.Join(dir, "a.csv"), "--finite", filepath.Join(dir, "c.csv"), "--out", filepath.Join(dir, "cmp")); code != 2 {
+		t.Errorf("different classes: exit %d", code)
+	}
+}
