@@ -170,6 +170,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			predictCommand(),
 			sketchCommand(),
 			compareCommand(),
+			ntkCheckCommand(),
 		},
 	}
 	for _, c := range app.Commands {

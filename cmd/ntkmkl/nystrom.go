@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -343,6 +344,11 @@ func runSketch(c *cli.Context) error {
 		return err
 	}
 	out := c.String("out")
+	if dir := filepath.Dir(out); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return usagef("--out %s: cannot create folder %s: %v", out, dir, err)
+		}
+	}
 	if err := prepareOutFile("out", out); err != nil {
 		return err
 	}
