@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/ntkmkl/ntkmkl/krr"
 	"gonum.org/v1/gonum/blas"
@@ -105,33 +104,14 @@ func (s *Sketch) Add(o *Sketch) {
 // convex in μ here, so the gap certifies stationarity, not optimality;
 // Newton uses the exact Hessian with its negative curvature clipped.
 func SolveNystrom(ctx context.Context, sk *Sketch, w []*mat.Dense, lambda float64, s *Settings) (*Result, error) {
-	start := time.Now()
-	set := s.withDefaults()
 	if len(w) != sk.L {
 		panic(fmt.Sprintf("mkl: %d centre kernels for %d layers", len(w), sk.L))
 	}
-	if err := checkLambda(lambda); err != nil {
+	set, init, err := prepare(s, lambda, sk.D, sk.L)
+	if err != nil {
 		return nil, err
 	}
-	switch {
-	case set.Constraint == Positive && !(set.Decay > 0), set.Constraint == Simplex && set.Decay != 0:
-		return nil, ErrBadDecay
-	}
-	init := set.Init
-	if init == nil {
-		init = mat.NewDense(sk.D, sk.L, nil)
-		for i := 0; i < sk.D; i++ {
-			for l := 0; l < sk.L; l++ {
-				init.Set(i, l, 1/float64(sk.L))
-			}
-		}
-	}
-	checkOmega(init, sk.D, sk.L)
-	res, err := solveAll(ctx, func() objective { return newNystromEvaluator(sk, w, lambda, set.Decay) }, init, sk.M, &set)
-	if res != nil {
-		res.Runtime = time.Since(start)
-	}
-	return res, err
+	return solveAll(ctx, func() objective { return newNystromEvaluator(sk, w, lambda, set.Decay) }, init, sk.M, &set)
 }
 
 // nystromEvaluator computes the Nyström J, gradient and Hessian for one

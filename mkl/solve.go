@@ -26,17 +26,27 @@ var sqrt = math.Sqrt
 // after its current iteration and Solve returns the partial result (each
 // class with its Status) together with ctx.Err().
 func Solve(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
-	start := time.Now()
-	set := s.withDefaults()
 	n, L, d := p.check()
-	if err := checkLambda(p.Lambda); err != nil {
+	set, init, err := prepare(s, p.Lambda, d, L)
+	if err != nil {
 		return nil, err
 	}
-	switch {
-	case set.Constraint == Positive && !(set.Decay > 0):
-		return nil, ErrBadDecay
-	case set.Constraint == Simplex && set.Decay != 0:
-		return nil, ErrBadDecay
+	newObjective := func() objective { return newEvaluator(p, set.Decay, mat.NewSymDense(n, nil)) }
+	if p.Validation != nil {
+		newObjective = func() objective { return newValEvaluator(p, set.Decay, mat.NewSymDense(n, nil)) }
+	}
+	return solveAll(ctx, newObjective, init, n, &set)
+}
+
+// prepare fills in the settings' defaults, checks λ and the decay against
+// the constraint, and returns the starting Ω (uniform 1/L without Init).
+func prepare(s *Settings, lambda float64, d, L int) (Settings, *mat.Dense, error) {
+	set := s.withDefaults()
+	if err := checkLambda(lambda); err != nil {
+		return set, nil, err
+	}
+	if set.Constraint == Positive && !(set.Decay > 0) || set.Constraint == Simplex && set.Decay != 0 {
+		return set, nil, ErrBadDecay
 	}
 	init := set.Init
 	if init == nil {
@@ -51,21 +61,13 @@ func Solve(ctx context.Context, p *Problem, s *Settings) (*Result, error) {
 	if set.Resume != nil && len(set.Resume) != d {
 		panic(fmt.Sprintf("mkl: %d resume states for %d classes", len(set.Resume), d))
 	}
-
-	newObjective := func() objective { return newEvaluator(p, set.Decay, mat.NewSymDense(n, nil)) }
-	if p.Validation != nil {
-		newObjective = func() objective { return newValEvaluator(p, set.Decay, mat.NewSymDense(n, nil)) }
-	}
-	res, err := solveAll(ctx, newObjective, init, n, &set)
-	if res != nil {
-		res.Runtime = time.Since(start)
-	}
-	return res, err
+	return set, init, nil
 }
 
 // solveAll solves every class with objectives from newObjective, one per
 // worker; n is the length of the dual vectors.
 func solveAll(ctx context.Context, newObjective func() objective, init *mat.Dense, n int, s *Settings) (*Result, error) {
+	start := time.Now()
 	set := *s
 	d, L := init.Dims()
 	res := &Result{
@@ -124,6 +126,7 @@ func solveAll(ctx context.Context, newObjective func() objective, init *mat.Dens
 			return nil, err
 		}
 	}
+	res.Runtime = time.Since(start)
 	return res, ctx.Err()
 }
 
