@@ -96,3 +96,45 @@ func TestNTKCheckCommand(t *testing.T) {
 		t.Error("no plot")
 	}
 }
+
+// TestTrainCommand: train writes ω to omega.csv, μ = ω² to report.json,
+// one history entry per epoch, and a plain MLP keeps only its last head.
+func TestTrainCommand(t *testing.T) {
+	dir := t.TempDir()
+	writeBlobs(t, dir, 90)
+	data := []string{"--train-x", filepath.Join(dir, "train_x.npy"), "--train-y", filepath.Join(dir, "train_y.npy"),
+		"--test-x", filepath.Join(dir, "test_x.npy"), "--test-y", filepath.Join(dir, "test_y.npy")}
+	for _, plain := range []bool{false, true} {
+		out := filepath.Join(dir, map[bool]string{false: "nftk", true: "plain"}[plain])
+		args := append([]string{"train", "--quiet", "--depth", "3", "--width", "32", "--epochs", "4", "--batch", "10", "--out", out}, data...)
+		if plain {
+			args = append(args, "--plain")
+		}
+		code, _, stderr := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("plain=%v: exit %d: %s", plain, code, stderr)
+		}
+		var rep trainReport
+		js, _ := os.ReadFile(filepath.Join(out, "report.json"))
+		if err := json.Unmarshal(js, &rep); err != nil {
+			t.Fatal(err)
+		}
+		_, omega, err := report.ReadOmegaCSV(filepath.Join(out, "omega.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c := range rep.Mu {
+			for l, mu := range rep.Mu[c] {
+				if w := omega.At(c, l); mu != w*w || w < 0 {
+					t.Errorf("plain=%v class %d layer %d: μ %v, ω %v", plain, c, l+1, mu, w)
+				}
+				if plain && l < 2 && omega.At(c, l) != 0 {
+					t.Errorf("plain MLP uses head %d", l+1)
+				}
+			}
+		}
+		if len(rep.History) != 4 || rep.TestAccuracy == nil || *rep.TestAccuracy < 0.8 {
+			t.Errorf("plain=%v: %d epochs of history, test accuracy %v", plain, len(rep.History), rep.TestAccuracy)
+		}
+	}
+}

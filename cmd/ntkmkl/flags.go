@@ -37,7 +37,11 @@ func kernelConfig(c *cli.Context) (ntk.Config, error) {
 	if err != nil {
 		return ntk.Config{}, usagef("--activation: %v", trimPrefix(err))
 	}
-	kind, err := ntk.ParseKind(c.String("kind"))
+	kindName := c.String("kind")
+	if kindName == "" {
+		kindName = "ntk" // commands without --kind (train)
+	}
+	kind, err := ntk.ParseKind(kindName)
 	if err != nil {
 		return ntk.Config{}, usagef("--kind: %v", trimPrefix(err))
 	}

@@ -169,6 +169,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			gramCommand(),
 			predictCommand(),
 			sketchCommand(),
+			trainCommand(),
 			compareCommand(),
 			ntkCheckCommand(),
 		},

@@ -24,10 +24,23 @@ func TestKillAndResume(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	args := func(out string) []string {
-		return []string{"fit", "--quiet", "--n-train", "400", "--n-test", "100", "--depth", "8", "--solver", "gradient",
-			"--tol", "1e-9", "--checkpoint-every", "1ns", "--out", out}
-	}
+	t.Run("fit", func(t *testing.T) {
+		killAndResume(t, bin, filepath.Join(dir, "fit"), func(out string) []string {
+			return []string{"fit", "--quiet", "--n-train", "400", "--n-test", "100", "--depth", "8", "--solver", "gradient",
+				"--tol", "1e-9", "--checkpoint-every", "1ns", "--out", out}
+		})
+	})
+	t.Run("train", func(t *testing.T) {
+		killAndResume(t, bin, filepath.Join(dir, "train"), func(out string) []string {
+			return []string{"train", "--quiet", "--n-train", "1500", "--n-test", "100", "--depth", "4", "--width", "96",
+				"--epochs", "12", "--checkpoint-every", "1s", "--workers", "1", "--out", out}
+		})
+	})
+}
+
+// killAndResume runs the command once uninterrupted, then again with
+// interruptions until it finishes, and compares omega.csv byte for byte.
+func killAndResume(t *testing.T, bin, dir string, args func(out string) []string) {
 	ref := filepath.Join(dir, "ref")
 	startRef := time.Now()
 	if out, err := exec.Command(bin, args(ref)...).CombinedOutput(); err != nil {
