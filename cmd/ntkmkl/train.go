@@ -34,7 +34,7 @@ func trainCommand() *cli.Command {
 		&cli.IntFlag{Name: "epochs", Value: 10, Usage: "passes over the training set", Category: "training"},
 		&cli.IntFlag{Name: "batch", Value: 50, Usage: "mini-batch size", Category: "training"},
 		&cli.Float64Flag{Name: "lr", Value: 0.02, Usage: "SGD learning rate η_θ of W, b and V", Category: "training"},
-		&cli.Float64Flag{Name: "lr-omega", Value: 0.05, Usage: "SGD learning rate η_Ω of Ω (projected to be positive after each step)", Category: "training"},
+		&cli.Float64Flag{Name: "lr-omega", Value: 0.05, Usage: "SGD learning rate η_Ω of Ω (projected to be positive after each step; 0 freezes Ω)", Category: "training"},
 		&cli.Float64Flag{Name: "weight-decay", Value: 2e-6, Usage: "weight decay of both optimizers", Category: "training"},
 		&cli.BoolFlag{Name: "mean-outputs", Usage: "average the MSE over the outputs too (torch.nn.MSELoss); default: summed over outputs, averaged over the batch", Category: "training"},
 		workersFlag,
@@ -195,6 +195,9 @@ func runTrain(c *cli.Context) error {
 		Activation: cfg.Activation, Plain: tc.Plain, MeanOutputs: tc.MeanOutputs, Seed: tc.Seed, Workers: w}
 	if tc.SigmaB2 == 0 {
 		set.SigmaB2 = -1 // the trainer's explicit zero
+	}
+	if tc.LROmega == 0 {
+		set.LROmega = -1 // the trainer's frozen Ω
 	}
 	_, m := d.train.X.Dims()
 	ckPath := filepath.Join(out, "checkpoint.json")

@@ -32,7 +32,7 @@ type Settings struct {
 	// Default 0.02.
 	LR float64
 	// LROmega is the learning rate η_Ω of the SGD optimizer of Ω.
-	// Default 0.05.
+	// Default 0.05; a negative value freezes Ω at its initial value.
 	LROmega float64
 	// WeightDecay is added to every gradient as WeightDecay·p (PyTorch's
 	// SGD convention), for θ and Ω alike. Default 2e-6; a negative value
@@ -158,6 +158,9 @@ func (s *Settings) withDefaults() (Settings, error) {
 	def(&c.Epochs, 10)
 	deff(&c.LR, 0.02)
 	deff(&c.LROmega, 0.05)
+	if c.LROmega < 0 {
+		c.LROmega = 0 // Ω frozen
+	}
 	deff(&c.WeightDecay, 2e-6)
 	if c.WeightDecay < 0 {
 		c.WeightDecay = 0
@@ -181,7 +184,7 @@ func (s *Settings) withDefaults() (Settings, error) {
 		return c, fmt.Errorf("train: Width %d, Depth %d, Batch %d and Epochs %d must be positive", c.Width, c.Depth, c.Batch, c.Epochs)
 	case c.Parameterization != Standard && c.Parameterization != NTK:
 		return c, fmt.Errorf("train: unknown Parameterization %q (known: %s, %s)", c.Parameterization, Standard, NTK)
-	case !(c.LR > 0) || !(c.LROmega > 0) || math.IsInf(c.LR, 0) || math.IsInf(c.LROmega, 0):
+	case !(c.LR > 0) || !(c.LROmega >= 0) || math.IsInf(c.LR, 0) || math.IsInf(c.LROmega, 0):
 		return c, fmt.Errorf("train: learning rates %v and %v must be positive and finite", c.LR, c.LROmega)
 	case !(c.SigmaW2 > 0) || !(c.SigmaV2 > 0):
 		return c, fmt.Errorf("train: SigmaW2 %v and SigmaV2 %v must be positive", c.SigmaW2, c.SigmaV2)
