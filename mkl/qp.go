@@ -29,11 +29,12 @@ func minimizeQuadratic(h *mat.SymDense, g, mu []float64, c Constraint) []float64
 		lmax = math.Max(mat.Norm(h, 1), 1e-300)
 	}
 	step := 1 / lmax
-	// Gradient of the model at v: g + H(v − μ).
+	// Gradient of the model at v: g + H(v − μ), with scratch allocated once.
+	dv := make([]float64, L)
+	dvVec := mat.NewVecDense(L, dv)
 	modelGrad := func(dst, v []float64) {
-		dv := make([]float64, L)
 		floats.SubTo(dv, v, mu)
-		mat.NewVecDense(L, dst).MulVec(h, mat.NewVecDense(L, dv))
+		mat.NewVecDense(L, dst).MulVec(h, dvVec)
 		floats.Add(dst, g)
 	}
 	x := append([]float64(nil), mu...)
@@ -42,7 +43,7 @@ func minimizeQuadratic(h *mat.SymDense, g, mu []float64, c Constraint) []float64
 	gy, gx := make([]float64, L), make([]float64, L)
 	tk := 1.0
 	scale := floats.Norm(g, math.Inf(1)) + lmax
-	for it := 0; it < 20000; it++ {
+	for it := 0; it < 5000; it++ {
 		modelGrad(gy, yv)
 		copy(xPrev, x)
 		for i := range x {
@@ -50,7 +51,7 @@ func minimizeQuadratic(h *mat.SymDense, g, mu []float64, c Constraint) []float64
 		}
 		project(x, x)
 		modelGrad(gx, x)
-		if certificate(c, gx, x) <= 1e-15*scale {
+		if certificate(c, gx, x) <= 1e-14*scale {
 			break
 		}
 		// Restart the momentum when it points uphill.
