@@ -241,6 +241,9 @@ func (e *nystromEvaluator) eval(mu, grad []float64) (float64, error) {
 		}
 		grad[l] = -2*floats.Dot(e.cy[l], e.beta) + 2*quad + e.lambda*e.wbdot(l) + 2*e.decay*mu[l]
 	}
+	if !finite(j) || !allFinite(grad) {
+		return 0, errOverflow(e.lambda)
+	}
 	return j, nil
 }
 
@@ -272,6 +275,9 @@ func (e *nystromEvaluator) hessian(h *mat.SymDense) error {
 	full, err := e.exactHessian()
 	if err != nil {
 		return err
+	}
+	if !allFinite(full.RawSymmetric().Data) {
+		return errOverflow(e.lambda)
 	}
 	clipNegative(h, full)
 	return nil
@@ -316,12 +322,18 @@ func (e *nystromEvaluator) exactHessian() (*mat.SymDense, error) {
 // at least 1e-12 times the largest, so that the Newton model is convex.
 func clipNegative(h, full *mat.SymDense) {
 	L := full.SymmetricDim()
+	scale := mat.Norm(full, math.Inf(1))
 	var eig mat.EigenSym
-	if !eig.Factorize(full, true) {
+	var scaled0 mat.SymDense
+	if scale > 0 && !math.IsInf(scale, 0) {
+		scaled0.ScaleSym(1/scale, full)
+	}
+	if !(scale > 0) || math.IsInf(scale, 0) || !eig.Factorize(&scaled0, true) {
 		h.CopySym(full)
 		return
 	}
 	vals := eig.Values(nil)
+	floats.Scale(scale, vals)
 	floor := 1e-12 * math.Max(floats.Max(vals), 0)
 	for i := range vals {
 		vals[i] = math.Max(vals[i], floor)

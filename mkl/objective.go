@@ -2,6 +2,7 @@ package mkl
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/ntkmkl/ntkmkl/krr"
 	"gonum.org/v1/gonum/blas"
@@ -92,7 +93,27 @@ func (e *evaluator) eval(mu, grad []float64) (float64, error) {
 		}
 		grad[l] = -lambda*s + 2*e.decay*mu[l]
 	}
+	if !finite(j) || !allFinite(grad) {
+		return 0, errOverflow(lambda)
+	}
 	return j, nil
+}
+
+// errOverflow reports an objective or derivative that overflowed: with a
+// tiny λ the dual coefficients grow like 1/λ.
+func errOverflow(lambda float64) error {
+	return &krr.NotFiniteError{What: fmt.Sprintf("objective or its gradient (overflow at λ = %g; use a larger λ)", lambda)}
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if !finite(x) {
+			return false
+		}
+	}
+	return true
 }
 
 // hessian writes ∇²J at the last evaluated μ into h (L×L):
@@ -112,6 +133,9 @@ func (e *evaluator) hessian(h *mat.SymDense) error {
 			v := e.p.Lambda * (prod.At(i, j) + prod.At(j, i))
 			if i == j {
 				v += 2 * e.decay
+			}
+			if !finite(v) {
+				return errOverflow(e.p.Lambda)
 			}
 			h.SetSym(i, j, v)
 		}

@@ -85,6 +85,9 @@ func (v *valEvaluator) eval(mu, grad []float64) (float64, error) {
 		}
 		grad[l] = 2*(rp-wu) + 2*v.decay*mu[l]
 	}
+	if !finite(e) || !allFinite(grad) {
+		return 0, errOverflow(v.evaluator.p.Lambda)
+	}
 	return e, nil
 }
 
@@ -105,6 +108,9 @@ func (v *valEvaluator) hessian(h *mat.SymDense) error {
 			val := jtj.At(i, j) + jtj.At(j, i)
 			if i == j {
 				val += 2 * v.decay
+			}
+			if !finite(val) {
+				return errOverflow(v.evaluator.p.Lambda)
 			}
 			h.SetSym(i, j, val)
 		}

@@ -20,11 +20,7 @@ func minimizeQuadratic(h *mat.SymDense, g, mu []float64, c Constraint) []float64
 	if c == Simplex {
 		project = ProjectSimplex
 	}
-	var eig mat.EigenSym
-	lmax := 0.0
-	if eig.Factorize(h, false) {
-		lmax = floats.Max(eig.Values(nil))
-	}
+	lmax := largestEigenvalue(h)
 	if !(lmax > 0) {
 		lmax = math.Max(mat.Norm(h, 1), 1e-300)
 	}
@@ -71,4 +67,22 @@ func minimizeQuadratic(h *mat.SymDense, g, mu []float64, c Constraint) []float64
 		tk = tNext
 	}
 	return x
+}
+
+// largestEigenvalue returns the largest eigenvalue of a small symmetric
+// matrix, computed on the matrix divided by its largest entry so that
+// neither overflow nor subnormal entries reach LAPACK's scaling; 0 for a
+// zero or non-finite matrix.
+func largestEigenvalue(h *mat.SymDense) float64 {
+	scale := mat.Norm(h, math.Inf(1))
+	if !(scale > 0) || math.IsInf(scale, 0) {
+		return 0
+	}
+	var hs mat.SymDense
+	hs.ScaleSym(1/scale, h)
+	var eig mat.EigenSym
+	if !eig.Factorize(&hs, false) {
+		return scale
+	}
+	return floats.Max(eig.Values(nil)) * scale
 }

@@ -117,8 +117,9 @@ func (r *fitRun) solve(run func(*mkl.Settings) (*mkl.Result, error)) (*mkl.Resul
 	krr.SetThreads(runtime.NumCPU())
 	if err != nil {
 		var npd *krr.NotPositiveDefiniteError
+		var nf *krr.NotFiniteError
 		switch {
-		case errors.As(err, &npd):
+		case errors.As(err, &npd), errors.As(err, &nf):
 			return nil, usagef("--lambda %g: %v", r.s.Lambda, trimPrefix(err))
 		case errors.Is(err, context.Canceled):
 			return nil, r.ck.interrupted(r.c, r.prog)
