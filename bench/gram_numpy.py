@@ -9,6 +9,10 @@ tiles spread over a thread pool (numpy ufuncs release the GIL).
 
     python3 bench/gram_numpy.py [--n 4000] [--m 784] [--depth 10] [--activation relu]
                                 [--kind ntk] [--block 512] [--workers 1,NCPU] [--repeat 1]
+                                [--x X.npy]
+
+--x takes the inputs from a .npy file (used as given, like `ntkmkl gram --x`) instead of
+random [0, 1) data; --n and --m are then ignored.
 """
 
 import argparse
@@ -96,14 +100,20 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quiet-config", action="store_true")
+    ap.add_argument("--x", help="inputs .npy (n x m), used as given, instead of random data")
     a = ap.parse_args()
 
     if not a.quiet_config:
         print(blas_report())
         print()
-    n, m, L = a.n, a.m, a.depth
-    rng = np.random.default_rng(a.seed)
-    X = rng.random((n, m))          # MNIST-like: pixel intensities in [0, 1)
+    L = a.depth
+    if a.x:
+        X = np.ascontiguousarray(np.load(a.x), dtype=np.float64)
+        n, m = X.shape
+    else:
+        n, m = a.n, a.m
+        rng = np.random.default_rng(a.seed)
+        X = rng.random((n, m))      # MNIST-like: pixel intensities in [0, 1)
 
     print("problem: n = n2 = %d (Z = X), m = %d, depth L = %d, %s, kind %s, "
           "sw2 %g sb2 %g sv2 %g, block %d" % (n, m, L, a.activation, a.kind, a.sigma_w2,
