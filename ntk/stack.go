@@ -1,6 +1,7 @@
 package ntk
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync"
@@ -22,6 +23,10 @@ type Settings struct {
 	// Progress, if not nil, is called after each row block with the number
 	// of rows it finished. It may be called from several goroutines at once.
 	Progress func(rows int)
+	// Context, if not nil, stops the computation at the next row block
+	// once it is done; the stack is then incomplete and the caller, who
+	// sees Context.Err(), must not use it.
+	Context context.Context
 }
 
 func (s *Settings) withDefaults() Settings {
@@ -82,7 +87,7 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 			rows := make([][]float64, L)
 			for {
 				b := int(next.Add(1) - 1)
-				if b >= nBlocks {
+				if b >= nBlocks || set.Context != nil && set.Context.Err() != nil {
 					return
 				}
 				i0 := b * set.BlockRows

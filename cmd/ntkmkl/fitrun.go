@@ -48,8 +48,10 @@ func (r *fitRun) scaledStack(name string, x, z *mat.Dense) []*mat.Dense {
 	if z != nil {
 		zArg = z
 	}
-	stack := r.s.cfg.Stack(nil, x, zArg, &ntk.Settings{Workers: r.s.workers, Progress: func(k int) { stage.Add(int64(k)) }})
-	stage.Done()
+	stack := r.s.cfg.Stack(nil, x, zArg, &ntk.Settings{Workers: r.s.workers, Context: r.c.Context, Progress: func(k int) { stage.Add(int64(k)) }})
+	if r.c.Context.Err() == nil {
+		stage.Done()
+	}
 	for l, k := range stack {
 		k.Scale(1/r.scales[l], k)
 	}

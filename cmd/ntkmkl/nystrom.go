@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -126,16 +127,19 @@ func blockRows(budget, fixed int64, L, m int) int {
 }
 
 // accumulate adds the rows [r0, r1) of the training set into sk.
-func accumulate(sk *mkl.Sketch, cfg ntk.Config, x, y, z *mat.Dense, scales []float64, r0, r1, nb, workers int, stage *progress.Stage) {
+func accumulate(ctx context.Context, sk *mkl.Sketch, cfg ntk.Config, x, y, z *mat.Dense, scales []float64, r0, r1, nb, workers int, stage *progress.Stage) {
 	_, m := x.Dims()
 	_, d := y.Dims()
 	var cross []*mat.Dense
-	for i0 := r0; i0 < r1; i0 += nb {
+	for i0 := r0; i0 < r1 && ctx.Err() == nil; i0 += nb {
 		i1 := min(i0+nb, r1)
 		if cross != nil && cross[0].RawMatrix().Rows != i1-i0 {
 			cross = nil
 		}
-		cross = cfg.Stack(cross, x.Slice(i0, i1, 0, m), z, &ntk.Settings{Workers: workers})
+		cross = cfg.Stack(cross, x.Slice(i0, i1, 0, m), z, &ntk.Settings{Workers: workers, Context: ctx})
+		if ctx.Err() != nil {
+			return
+		}
 		for l, k := range cross {
 			k.Scale(1/scales[l], k)
 		}
@@ -177,7 +181,7 @@ func (r *fitRun) nystrom() (*fitOutcome, error) {
 	} else {
 		info.BlockRows = blockRows(s.maxMemory, info.SketchBytes+nystromWorkBytes(L, m, s.workers), L, m)
 		stage := r.prog.Stage("sketch", int64(n), "rows")
-		accumulate(sk, s.cfg, d.train.X, r.y, z, r.scales, 0, n, info.BlockRows, s.workers, stage)
+		accumulate(r.c.Context, sk, s.cfg, d.train.X, r.y, z, r.scales, 0, n, info.BlockRows, s.workers, stage)
 		stage.Done()
 	}
 	w := r.scaledStack("gram-centres", z, nil)
@@ -379,9 +383,13 @@ func runSketch(c *cli.Context) error {
 	prog := progress.New(c.App.ErrWriter, &progress.Settings{Quiet: c.Bool("quiet")})
 	stage := prog.Stage(fmt.Sprintf("sketch %d/%d", shard, shards), int64(r1-r0), "rows")
 	sk := mkl.NewSketch(L, m, len(classes))
-	accumulate(sk, cfg, d.train.X, y, z, scales, r0, r1, blockRows(budget, need, L, m), w, stage)
-	stage.Done()
+	accumulate(c.Context, sk, cfg, d.train.X, y, z, scales, r0, r1, blockRows(budget, need, L, m), w, stage)
 	prog.Wait()
+	if c.Context.Err() != nil {
+		// Nothing is written: a part holds all of its rows or does not exist.
+		return &interruptedError{fmt.Sprintf("%v; no part written (rerun this shard)", context.Cause(c.Context))}
+	}
+	stage.Done()
 	h := sketchfile.Header{Fingerprint: spec.fingerprint(d), Shard: shard, Shards: shards, RowStart: r0, RowEnd: r1,
 		TrainPoints: n, Layers: L, Centers: m, Classes: len(classes)}
 	if err := sketchfile.Write(out, h, sk); err != nil {
