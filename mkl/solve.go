@@ -109,7 +109,7 @@ func solveAll(ctx context.Context, newObjective func() objective, init *mat.Dens
 						ProjectPositive(start.Weights, start.Weights)
 					}
 				}
-				cr, err := solveClass(ctx, e, c, start, &set)
+				cr, err := solveClassSafely(ctx, e, c, start, &set)
 				if err != nil {
 					errs[c] = err
 					continue
@@ -214,6 +214,18 @@ func solveClass(ctx context.Context, e objective, c int, start State, set *Setti
 	cr.Weights, cr.Objective = st.mu, st.j
 	cr.Factorizations, cr.Cond = e.factorizations(), e.cond()
 	return cr, nil
+}
+
+// solveClassSafely is solveClass with a panic inside the numerics (a bug,
+// or a library failing on extreme values) turned into an error for that
+// class, so that one class cannot take a batch job down with a stack trace.
+func solveClassSafely(ctx context.Context, e objective, c int, start State, set *Settings) (cr ClassResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mkl: class %d: internal error in the solver: %v", c, r)
+		}
+	}()
+	return solveClass(ctx, e, c, start, set)
 }
 
 func clone(x []float64) []float64 {
