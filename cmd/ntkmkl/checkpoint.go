@@ -115,7 +115,13 @@ func (k *fitCheckpoint) interrupted(c *cli.Context, prog *progress.Progress) err
 	if err != nil {
 		return fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
 	}
-	return &interruptedError{fmt.Sprintf("%v; checkpoint written to %s: run the same command with --resume to continue", context.Cause(c.Context), k.path)}
+	return resumeHint(c, k.path)
+}
+
+// resumeHint is the error of a run stopped by a signal after writing its
+// checkpoint at path.
+func resumeHint(c *cli.Context, path string) error {
+	return &interruptedError{fmt.Sprintf("%v; checkpoint written to %s: run the same command with --resume to continue", context.Cause(c.Context), path)}
 }
 
 // interruptedError is a run stopped by a signal; it matches

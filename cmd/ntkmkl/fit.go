@@ -394,12 +394,12 @@ func runFit(c *cli.Context) error {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("test labels %v do not occur in training; those test points count as errors", unseen))
 	}
 	rep.Method, rep.Nystrom = s.Method, out.nystromInfo
+	// report.json is written last, so its timings include the other files.
 	if err := writeFitOutputs(s.Out, rep, fm, res.Omega, classes); err != nil {
 		return err
 	}
 	lap("write", t0)
 	timings["total"] = time.Since(start).Seconds()
-	// report.json again, now with the total time: cheap and whole.
 	if err := report.WriteJSON(filepath.Join(s.Out, "report.json"), rep); err != nil {
 		return err
 	}
@@ -432,10 +432,7 @@ func writeFitOutputs(out string, rep *fitReport, fm *model.Model, omega *mat.Den
 		fmt.Sprintf("infinite-width NFT-K, depth %d, λ = %g (kernel weights μ)", rep.Config.Kernel.Depth, rep.Config.Lambda)); err != nil {
 		return err
 	}
-	if err := fm.Save(filepath.Join(out, "model")); err != nil {
-		return err
-	}
-	return report.WriteJSON(filepath.Join(out, "report.json"), rep)
+	return fm.Save(filepath.Join(out, "model"))
 }
 
 func printFitSummary(w io.Writer, rep *fitReport, s *fitSettings) {
@@ -460,13 +457,7 @@ func printFitSummary(w io.Writer, rep *fitReport, s *fitSettings) {
 			rep.Iterations[i], rep.Factorizations[i], rep.Status[i], topLayers(rep.Omega[i]))
 	}
 	tw.Flush()
-	acc := func(p *float64) string {
-		if p == nil {
-			return "n/a"
-		}
-		return fmt.Sprintf("%.4f", *p)
-	}
-	fmt.Fprintf(w, "train accuracy %s, test accuracy %s\n", acc(rep.TrainAccuracy), acc(rep.TestAccuracy))
+	fmt.Fprintf(w, "train accuracy %s, test accuracy %s\n", formatAccuracy(rep.TrainAccuracy), formatAccuracy(rep.TestAccuracy))
 	fmt.Fprintf(w, "sparsity of Ω %.1f%%, dropped layers %v\n", 100*rep.Sparsity, rep.DroppedLayers)
 	var parts []string
 	for _, k := range []string{"gram", "sketch", "lambda", "mkl", "predict"} {
@@ -574,4 +565,12 @@ func preflight(s *fitSettings, d *data) error {
 			"use fewer training points (--n-train), fewer --workers, or --method nystrom", d.NTrain, L, formatBytes(need), formatBytes(s.maxMemory))
 	}
 	return nil
+}
+
+// formatAccuracy prints a fraction with four digits, or n/a without data.
+func formatAccuracy(p *float64) string {
+	if p == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4f", *p)
 }

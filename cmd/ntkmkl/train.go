@@ -261,7 +261,7 @@ func runTrain(c *cli.Context) error {
 		}
 		if c.Context.Err() != nil {
 			prog.Wait()
-			return &interruptedError{fmt.Sprintf("%v; checkpoint written to %s: run the same command with --resume to continue", context.Cause(c.Context), ckPath)}
+			return resumeHint(c, ckPath)
 		}
 		log.Info("checkpoint written", "path", ckPath, "epoch", res.State.Epoch, "step", res.State.Step)
 		st := res.State
@@ -308,16 +308,10 @@ func runTrain(c *cli.Context) error {
 		return err
 	}
 	removeFile(ckPath)
-	acc := func(p *float64) string {
-		if p == nil {
-			return "n/a"
-		}
-		return fmt.Sprintf("%.4f", *p)
-	}
 	fmt.Fprintf(c.App.Writer, "ntkmkl train: %d layers × %d (%s%s), %d epochs on %d points (%s)\n", tc.Depth, tc.Width, tc.Parameterization,
 		map[bool]string{true: ", plain MLP", false: ", NFT-K"}[tc.Plain], tc.Epochs, d.NTrain, d.Source)
 	fmt.Fprintf(c.App.Writer, "train accuracy %s, test accuracy %s; sparsity of ω %.1f%%, dropped layers %v; time %.1fs (gemm %s)\n",
-		acc(rep.TrainAccuracy), acc(rep.TestAccuracy), 100*rep.Sparsity, rep.DroppedLayers, rep.Timings["total"], res.Kernel)
+		formatAccuracy(rep.TrainAccuracy), formatAccuracy(rep.TestAccuracy), 100*rep.Sparsity, rep.DroppedLayers, rep.Timings["total"], res.Kernel)
 	fmt.Fprintf(c.App.Writer, "wrote %s/{omega.csv,report.json,heatmaps.png}\n", out)
 	log.Info("train done", "seconds", rep.Timings["total"], "out", out)
 	return nil
