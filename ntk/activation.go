@@ -27,18 +27,14 @@ type ReLU struct{}
 
 // Moments returns the arc-cosine closed form (Cho and Saul 2009):
 // E = √(q1 q2)/(2π)·(sin θ + (π−θ) cos θ) and Ė = (π−θ)/(2π), written
-// without dividing by the norms. A zero-variance argument gives E = 0 and
-// Ė = 1/4 (θ = π/2).
+// without dividing by the norms (reluMoments). A zero-variance argument
+// gives E = 0 and Ė = 1/4 (θ = π/2).
 func (ReLU) Moments(q1, q2, c float64) (e, edot float64) {
 	qq := q1 * q2
 	if qq == 0 {
 		return 0, 0.25
 	}
-	s := scaledSin(qq, c)
-	theta := math.Atan2(s, c)
-	// float64(…) forbids a fused multiply-add, so that ABReLU{0, 1} can
-	// reproduce these bits on every architecture.
-	return (s + float64((math.Pi-theta)*c)) / (2 * math.Pi), (math.Pi - theta) / (2 * math.Pi)
+	return reluMoments(qq, c)
 }
 
 // Phi returns max(x, 0).
@@ -253,7 +249,7 @@ func ActivationNames() []string {
 // slope in θ is finite, an error of that size; at such angles the kernel
 // cannot be resolved from x·x′ in float64 anyway.
 func scaledSin(qq, c float64) float64 {
-	d := qq - c*c
+	d := math.FMA(-c, c, qq)
 	if d <= 64*0x1p-52*qq {
 		return 0
 	}

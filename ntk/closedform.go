@@ -32,12 +32,13 @@ func (a ABReLU) Moments(q1, q2, c float64) (e, edot float64) {
 		return 0, (A + B) * (A + B) / 4
 	}
 	s := scaledSin(qq, c)
+	psi := supplementaryAngle(s, c) // π − θ, as ReLU computes it
 	theta := math.Atan2(s, c)
 	k := (A - B) * (A - B)
-	// The explicit conversions forbid fused multiply-adds, which would
-	// round differently from ReLU's expression on some architectures.
-	w := float64((A*A+B*B)*(math.Pi-theta)) + float64(2*A*B*theta)
-	return (float64(k*s) + float64(w*c)) / (2 * math.Pi), w / (2 * math.Pi)
+	// The explicit conversions forbid fused multiply-adds, so that every
+	// extra operation is exact for ABReLU{0, 1}.
+	w := float64((A*A+B*B)*psi) + float64(2*A*B*theta)
+	return math.FMA(w, c, float64(k*s)) * inv2Pi, w * inv2Pi
 }
 
 // Phi returns A·x for x < 0 and B·x otherwise.

@@ -104,32 +104,56 @@ func (c Config) mustValidate() Config {
 }
 
 // variances returns, for one input with squared norm sq in dimension m,
-// the pre-activation variances q¹..q^L into dst (length L).
+// the pre-activation variances q¹..q^L into dst (length L). Each is the
+// diagonal Σ of the recursion, computed as step computes Σ.
 func (c Config) variances(dst []float64, sq float64, m int) {
 	q := c.firstLayer(sq, m)
 	for l := range dst {
 		dst[l] = q
 		e, _ := c.Activation.Moments(q, q, q)
-		q = c.SigmaW2*e + c.SigmaB2
+		q = math.FMA(c.SigmaW2, e, c.SigmaB2)
 	}
+}
+
+// layer holds what one layer of the recursion needs besides the pair: the
+// variance of the row's input at that layer and the Config's constants.
+// reluLayerAVX reads it by offset: keep the fields in this order.
+type layer struct {
+	qx            float64 // q^ℓ of the row's input x
+	sw2, sb2, sv2 float64 // σw², σb², σv²
+	ntk           float64 // 1 for Kind NTK, 0 for NNGP
+}
+
+// layerOf returns the layer constants of c for a row of variance qx.
+func (c *Config) layerOf(qx float64) layer {
+	l := layer{qx: qx, sw2: c.SigmaW2, sb2: c.SigmaB2, sv2: c.SigmaV2}
+	if c.Kind == NTK {
+		l.ntk = 1
+	}
+	return l
+}
+
+// step is the layer recursion of DESIGN.md §2 for one pair, written once:
+// from the moments (E, Ė) at layer ℓ and Θgˡ it returns the depth-ℓ
+// kernel σv²(E + Ė·Θgˡ) (σv² E for NNGP, where ntk = 0 makes the product
+// vanish exactly), Σ^(ℓ+1) = σw² E + σb² and Θg^(ℓ+1) = Σ^(ℓ+1) +
+// σw² Ė Θgˡ. reluLayerAVX repeats its operations.
+func (p *layer) step(e, edot, thetaG float64) (kernel, sigma, thetaGNext float64) {
+	kernel = p.sv2 * math.FMA(edot*p.ntk, thetaG, e)
+	sigma = math.FMA(p.sw2, e, p.sb2)
+	return kernel, sigma, math.FMA(p.sw2*edot, thetaG, sigma)
 }
 
 // recurse runs the recursion for one pair of inputs from their first-layer
 // covariance sigma = Σ¹(x, x′) and their per-layer variances qx and qz, and
-// writes the depth-ℓ kernel into out[ℓ-1] for ℓ = 1..L. It is the one
-// place the layer recursion of DESIGN.md §2 is written.
+// writes the depth-ℓ kernel into out[ℓ-1] for ℓ = 1..L. Stack computes the
+// same numbers a row at a time (layerKernel).
 func (c *Config) recurse(sigma float64, qx, qz, out []float64) {
 	thetaG := sigma
-	act := c.Activation
 	for l := range out {
-		e, edot := act.Moments(qx[l], qz[l], sigma)
-		if c.Kind == NNGP {
-			out[l] = c.SigmaV2 * e
-		} else {
-			out[l] = c.SigmaV2 * (e + edot*thetaG)
-		}
-		sigma = c.SigmaW2*e + c.SigmaB2
-		thetaG = sigma + c.SigmaW2*edot*thetaG
+		p := c.layerOf(qx[l])
+		e, edot := c.Activation.Moments(qx[l], qz[l], sigma)
+		out[l], sigma, thetaG = p.step(e, edot, thetaG)
 	}
 }
 

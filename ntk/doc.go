@@ -17,13 +17,19 @@
 // stack costs one product X·Zᵀ (through BLAS, in row blocks) plus O(n·n₂·L)
 // scalar work, spread over row blocks on all cores. Config.Stack returns the
 // stack; Config.Diag returns its diagonal, which kernel scaling needs
-// (DESIGN.md §3).
+// (DESIGN.md §3). Stack runs the layers outermost over runs of 512 columns
+// of one row, so the run stays in cache; for ReLU that loop is a vector
+// kernel (AVX2 and FMA on amd64, four columns at a time, about 1 ns per
+// entry and layer) that repeats the Go code's operations and so its bits.
 //
 // An Activation supplies the Gaussian moments (E, Ė). ReLU uses the
 // arc-cosine closed form with θ = atan2(√max(qq′−Σ², 0), Σ), so no NaN can
 // come from a correlation rounded above 1; an input of zero variance gives
 // θ = π/2, E = 0, Ė = 1/4, the mean-subgradient convention of
-// neural-tangents. The activations, by the name ParseActivation accepts:
+// neural-tangents. The angle comes from an arctangent of the package's own
+// (one division and a polynomial, within 2.1 ulp of π − θ; math.Atan2 is
+// within 1.5) that a vector unit can evaluate without branches. The
+// activations, by the name ParseActivation accepts:
 //
 //   - closed forms: relu; leaky_relu:α (LeakyReLU) and abrelu:A,B
 //     (ABReLU, slope A below 0 and B above; abs is abrelu:-1,1), from the

@@ -29,6 +29,10 @@ type Settings struct {
 	Context context.Context
 }
 
+// stackRun is the number of columns a layer kernel call takes: its four
+// slices (16 KB) stay in the first-level cache through the L layers.
+const stackRun = 512
+
 func (s *Settings) withDefaults() Settings {
 	var r Settings
 	if s != nil {
@@ -74,6 +78,14 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 	if !symmetric {
 		qz = c.allVariances(zd)
 	}
+	// The variances of z per layer, contiguous along j for the layer kernel.
+	qzByLayer := make([]float64, L*n2)
+	for j := 0; j < n2; j++ {
+		for l := 0; l < L; l++ {
+			qzByLayer[l*n2+j] = qz[j*L+l]
+		}
+	}
+	kernel := c.layerKernel()
 
 	var next atomic.Int64
 	nBlocks := (n + set.BlockRows - 1) / set.BlockRows
@@ -83,8 +95,9 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 		go func() {
 			defer wg.Done()
 			var g mat.Dense
-			out := make([]float64, L)
-			rows := make([][]float64, L)
+			diag := make([]float64, L)
+			sigma := make([]float64, stackRun)
+			thetaG := make([]float64, stackRun)
 			for {
 				b := int(next.Add(1) - 1)
 				if b >= nBlocks || set.Context != nil && set.Context.Err() != nil {
@@ -101,25 +114,28 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 				g.Reset()
 				g.Mul(xd.Slice(i0, i1, 0, m), zd.Slice(j0, n2, 0, m).T())
 				for i := i0; i < i1; i++ {
-					for l := range rows {
-						rows[l] = dst[l].RawRowView(i)
-					}
 					grow := g.RawRowView(i - i0)
 					qi := qx[i*L : (i+1)*L]
 					jStart := j0
 					if symmetric {
 						// The diagonal uses the norm itself, so that it
 						// equals Diag bit for bit.
-						c.recurse(qi[0], qi, qi, out)
-						for l := range rows {
-							rows[l][i] = out[l]
+						c.recurse(qi[0], qi, qi, diag)
+						for l, v := range diag {
+							dst[l].Set(i, i, v)
 						}
 						jStart = i + 1
 					}
-					for j := jStart; j < n2; j++ {
-						c.recurse(c.firstLayer(grow[j-j0], m), qi, qz[j*L:(j+1)*L], out)
-						for l := range rows {
-							rows[l][j] = out[l]
+					for ja := jStart; ja < n2; ja += stackRun {
+						jb := min(ja+stackRun, n2)
+						sg, tg := sigma[:jb-ja], thetaG[:jb-ja]
+						for j := ja; j < jb; j++ {
+							sg[j-ja] = c.firstLayer(grow[j-j0], m)
+						}
+						copy(tg, sg)
+						for l := 0; l < L; l++ {
+							p := c.layerOf(qi[l])
+							kernel(dst[l].RawRowView(i)[ja:jb], sg, tg, qzByLayer[l*n2+ja:l*n2+jb], &p)
 						}
 					}
 				}
