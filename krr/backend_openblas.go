@@ -23,7 +23,7 @@ import (
 )
 
 // Backend names the BLAS and LAPACK implementation of this build.
-const Backend = "OpenBLAS (cgo: BLAS through gonum/netlib, dpotrf/dpotrs/dpocon direct)"
+var Backend = "OpenBLAS (cgo: BLAS through gonum/netlib, dpotrf/dpotrs/dpocon direct)"
 
 func init() {
 	// Route every gonum BLAS call (mat.Mul and friends, in all packages)

@@ -47,21 +47,28 @@ loop:
 	VBLENDVPD Y7, Y9, Y6, Y6
 	VDIVPD    Y6, Y5, Y5            // t
 
-	// atan t.
-	VMULPD      Y5, Y5, Y6                // z := t * t
-	VMOVUPD     atancoef<>+320(SB), Y8    // p := atanCoeffs[10]
-	VFMADD213PD atancoef<>+288(SB), Y6, Y8 // p = FMA(p, z, atanCoeffs[i])
-	VFMADD213PD atancoef<>+256(SB), Y6, Y8
-	VFMADD213PD atancoef<>+224(SB), Y6, Y8
-	VFMADD213PD atancoef<>+192(SB), Y6, Y8
-	VFMADD213PD atancoef<>+160(SB), Y6, Y8
-	VFMADD213PD atancoef<>+128(SB), Y6, Y8
-	VFMADD213PD atancoef<>+96(SB), Y6, Y8
-	VFMADD213PD atancoef<>+64(SB), Y6, Y8
-	VFMADD213PD atancoef<>+32(SB), Y6, Y8
-	VFMADD213PD atancoef<>+0(SB), Y6, Y8
-	VMULPD      Y6, Y5, Y6                // t*z
-	VFMADD213PD Y5, Y6, Y8                // at := FMA(t*z, p, t)
+	// atan t, P by Estrin's scheme (atanPoly).
+	VMULPD      Y5, Y5, Y6                 // z := t * t
+	VMULPD      Y6, Y6, Y3                 // z2
+	VMULPD      Y3, Y3, Y9                 // z4
+	VMOVUPD     atancoef<>+32(SB), Y8
+	VFMADD213PD atancoef<>+0(SB), Y6, Y8   // FMA(c[1], z, c[0])
+	VMOVUPD     atancoef<>+96(SB), Y10
+	VFMADD213PD atancoef<>+64(SB), Y6, Y10 // FMA(c[3], z, c[2])
+	VFMADD231PD Y10, Y3, Y8                // b0
+	VMOVUPD     atancoef<>+160(SB), Y10
+	VFMADD213PD atancoef<>+128(SB), Y6, Y10 // FMA(c[5], z, c[4])
+	VMOVUPD     atancoef<>+224(SB), Y11
+	VFMADD213PD atancoef<>+192(SB), Y6, Y11 // FMA(c[7], z, c[6])
+	VFMADD231PD Y11, Y3, Y10               // b1
+	VFMADD231PD Y10, Y9, Y8                // FMA(b1, z4, b0)
+	VMOVUPD     atancoef<>+288(SB), Y10
+	VFMADD213PD atancoef<>+256(SB), Y6, Y10 // FMA(c[9], z, c[8])
+	VFMADD231PD atancoef<>+320(SB), Y3, Y10 // b2
+	VMULPD      Y9, Y9, Y9                 // z8
+	VFMADD231PD Y10, Y9, Y8                // P = FMA(b2, z8, …)
+	VMULPD      Y6, Y5, Y6                 // t*z
+	VFMADD213PD Y5, Y6, Y8                 // at := FMA(t*z, P, t)
 
 	// The octant: ψ = j·π/4 ± atan t.
 	VANDPD       one<>(SB), Y7, Y7      // k: 1 if half, else 0

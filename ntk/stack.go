@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ntkmkl/ntkmkl/internal/gemm"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -112,7 +113,7 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 					j0 = i0
 				}
 				g.Reset()
-				g.Mul(xd.Slice(i0, i1, 0, m), zd.Slice(j0, n2, 0, m).T())
+				dots(&g, xd.Slice(i0, i1, 0, m).(*mat.Dense), zd.Slice(j0, n2, 0, m).(*mat.Dense))
 				for i := i0; i < i1; i++ {
 					grow := g.RawRowView(i - i0)
 					qi := qx[i*L : (i+1)*L]
@@ -150,6 +151,22 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 		mirrorUpper(dst, set.Workers)
 	}
 	return dst
+}
+
+// dots sets g = x·zᵀ. Each worker of Stack computes its own row block, so
+// the product runs on the calling goroutine: through the AVX2/FMA kernel
+// of internal/gemm where the CPU has it (in every build, so that a BLAS
+// library's threads do not compete with the workers), else gonum.
+func dots(g *mat.Dense, x, z *mat.Dense) {
+	r, m := x.Dims()
+	n2, _ := z.Dims()
+	if !gemm.Have {
+		g.Mul(x, z.T())
+		return
+	}
+	g.ReuseAs(r, n2)
+	xr, zr, gr := x.RawMatrix(), z.RawMatrix(), g.RawMatrix()
+	gemm.DgemmSerial(false, true, r, n2, m, 1, xr.Data, xr.Stride, zr.Data, zr.Stride, 0, gr.Data, gr.Stride)
 }
 
 // Diag returns the diagonal of the stack Θ(X, X) as an n×L matrix: entry

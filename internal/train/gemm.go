@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/ntkmkl/ntkmkl/internal/gemm"
 	"runtime"
 	"sync"
 
@@ -214,7 +215,7 @@ func (g *gemmer) pack(b view) {
 		if !b.t {
 			if w == nr {
 				_ = b.data[(k-1)*b.stride+j0+nr-1] // the rows packN8 reads
-				packN8(&dst[0], &b.data[j0], b.stride, k)
+				gemm.PackN8(&dst[0], &b.data[j0], b.stride, k)
 				continue
 			}
 			for i := 0; i < k; i++ {
@@ -228,7 +229,7 @@ func (g *gemmer) pack(b view) {
 		i0 := 0
 		if w == nr && k >= 4 {
 			_ = b.data[(j0+nr-1)*b.stride+k-1] // the rows packT8 reads
-			packT8(&dst[0], &b.data[j0*b.stride], b.stride, k)
+			gemm.PackT8(&dst[0], &b.data[j0*b.stride], b.stride, k)
 			i0 = k &^ 3
 		}
 		for jj := 0; jj < w; jj++ {
@@ -292,12 +293,12 @@ func (g *gemmer) rows(w, p0, p1 int) {
 				bp := &g.packed[q*k*nr+k0*nr]
 				if n-j0 <= nr/2 && j0+nr/2 <= wide {
 					// At most 4 columns left: half the work, same sums.
-					kernel6x4(kb, ap, ra, ca, bp, &c.data[i0*c.stride+j0], c.stride, g.alpha, beta, h)
+					gemm.Kernel6x4(kb, ap, ra, ca, bp, &c.data[i0*c.stride+j0], c.stride, g.alpha, beta, h)
 					continue
 				}
 				if j0+nr <= wide {
 					// The kernel stores only the h rows of C that exist.
-					kernel6x8(kb, ap, ra, ca, bp, &c.data[i0*c.stride+j0], c.stride, g.alpha, beta, h)
+					gemm.Kernel6x8(kb, ap, ra, ca, bp, &c.data[i0*c.stride+j0], c.stride, g.alpha, beta, h)
 					continue
 				}
 				// Edge tile: run the same kernel on a copy, so that every
@@ -307,7 +308,7 @@ func (g *gemmer) rows(w, p0, p1 int) {
 				for ii := 0; ii < h; ii++ {
 					copy(tile[ii*nr:ii*nr+wd], c.data[(i0+ii)*c.stride+j0:])
 				}
-				kernel6x8(kb, ap, ra, ca, bp, &tile[0], nr, g.alpha, beta, mr)
+				gemm.Kernel6x8(kb, ap, ra, ca, bp, &tile[0], nr, g.alpha, beta, mr)
 				for ii := 0; ii < h; ii++ {
 					copy(c.data[(i0+ii)*c.stride+j0:(i0+ii)*c.stride+j0+wd], tile[ii*nr:ii*nr+wd])
 				}
