@@ -46,38 +46,38 @@ func atanPoly(z float64) float64 {
 }
 
 // supplementaryAngle returns ψ = π − θ for the angle θ = atan2(s, c) ∈
-// [0, π] of a point with s ≥ 0, (s, c) ≠ (0, 0), within about one ulp of
+// [0, π] of a point with s ≥ 0, (s, c) ≠ (0, 0), within about two ulps of
 // ψ. It is the one transcendental function of the ReLU recursion, written
-// so that a vector version (reluLayerAVX) can repeat it operation for
+// so that a vector version (layer_amd64.s) can repeat it operation for
 // operation: no table lookups, one division, and fused multiply-adds where
-// both use them.
-//
-// The reduction: with a = |c|, the ratio of the smaller of (s, a) to the
-// larger lies in [0, 1]; above tan(π/8) it is mapped by atan r = π/4 +
-// atan((r−1)/(r+1)), in the same single division. That leaves |t| ≤
-// tan(π/8), where the polynomial holds, and ψ = j·π/4 ± atan t for an
-// integer j ∈ [0, 4] read off the octant.
+// both use them. It is two steps, as the vector kernel runs it in two
+// passes: octant, then angleFromOctant.
 func supplementaryAngle(s, c float64) float64 {
+	return angleFromOctant(octant(s, c))
+}
+
+// octant reduces the angle of (s, c) to ψ = j·π/4 + atan t with an integer
+// j ∈ [0, 4] and |t| ≤ tan(π/8). With a = |c|, the ratio of the smaller
+// of (s, a) to the larger lies in [0, 1]; above tan(π/8) it is mapped by
+// atan r = π/4 + atan((r−1)/(r+1)), in the same single division. θ is
+// then k·π/4 + atan t in the first octant (k = 0 or 1), reflected about
+// π/4 when the ratio was swapped and about π/2 when c < 0; the sign of
+// atan t in ψ = π − θ is folded into t (atan is odd, and so is its
+// polynomial, bit for bit).
+func octant(s, c float64) (t, j float64) {
 	a := math.Abs(c)
 	swap := s > a // the angle from the s axis is the smaller one
 	num, den := s, a
 	if swap {
 		num, den = a, s
 	}
-	half := num > tanPi8*den // ratio above tan(π/8)
-	var t, k float64
-	if half {
+	var k float64
+	if num > tanPi8*den { // ratio above tan(π/8)
 		t, k = (num-den)/(num+den), 1
 	} else {
 		t = num / den
 	}
-	z := t * t
-	at := math.FMA(t*z, atanPoly(z), t) // atan t
-
-	// θ = k·π/4 + atan t in the first octant, reflected about π/4 when the
-	// ratio was swapped and about π/2 when c < 0; ψ = π − θ.
 	neg := c < 0
-	var j float64
 	switch {
 	case !neg && !swap:
 		j = 4 - k
@@ -89,14 +89,22 @@ func supplementaryAngle(s, c float64) float64 {
 		j = 2 - k
 	}
 	if swap == neg {
-		at = -at
+		t = -t
 	}
+	return t, j
+}
+
+// angleFromOctant returns ψ = j·π/4 + atan t, the j·π/4 split in two
+// parts so that the sum is rounded once.
+func angleFromOctant(t, j float64) float64 {
+	z := t * t
+	at := math.FMA(t*z, atanPoly(z), t) // atan t
 	return math.FMA(j, pio4Hi, math.FMA(j, pio4Lo, at))
 }
 
 // reluMoments returns ReLU's E and Ė from qq = q1·q2 > 0 and the
 // covariance c: with s = √(q1q2)·sin θ (scaledSin) and ψ = π − θ,
-// E = (s + ψc)/(2π) and Ė = ψ/(2π). reluLayerAVX repeats it.
+// E = (s + ψc)/(2π) and Ė = ψ/(2π). The vector kernel repeats it.
 func reluMoments(qq, c float64) (e, edot float64) {
 	s := scaledSin(qq, c)
 	psi := supplementaryAngle(s, c)

@@ -117,7 +117,8 @@ func (c Config) variances(dst []float64, sq float64, m int) {
 
 // layer holds what one layer of the recursion needs besides the pair: the
 // variance of the row's input at that layer and the Config's constants.
-// reluLayerAVX reads it by offset: keep the fields in this order.
+// The vector kernel (layer_amd64.s) reads it by offset: keep the fields
+// in this order.
 type layer struct {
 	qx            float64 // q^ℓ of the row's input x
 	sw2, sb2, sv2 float64 // σw², σb², σv²
@@ -137,7 +138,7 @@ func (c *Config) layerOf(qx float64) layer {
 // from the moments (E, Ė) at layer ℓ and Θgˡ it returns the depth-ℓ
 // kernel σv²(E + Ė·Θgˡ) (σv² E for NNGP, where ntk = 0 makes the product
 // vanish exactly), Σ^(ℓ+1) = σw² E + σb² and Θg^(ℓ+1) = Σ^(ℓ+1) +
-// σw² Ė Θgˡ. reluLayerAVX repeats its operations.
+// σw² Ė Θgˡ. The vector kernel repeats its operations.
 func (p *layer) step(e, edot, thetaG float64) (kernel, sigma, thetaGNext float64) {
 	kernel = p.sv2 * math.FMA(edot*p.ntk, thetaG, e)
 	sigma = math.FMA(p.sw2, e, p.sb2)

@@ -19,8 +19,10 @@
 // stack; Config.Diag returns its diagonal, which kernel scaling needs
 // (DESIGN.md §3). Stack runs the layers outermost over runs of 512 columns
 // of one row, so the run stays in cache; for ReLU that loop is a vector
-// kernel (AVX2 and FMA on amd64, four columns at a time, about 1 ns per
-// entry and layer) that repeats the Go code's operations and so its bits.
+// kernel (AVX2 and FMA on amd64, four columns at a time, about 3.5 ns per
+// entry and layer against 20 ns in Go) that repeats the Go code's
+// operations and so its bits. The row blocks' X·Zᵀ go through
+// internal/gemm on the worker's own goroutine.
 //
 // An Activation supplies the Gaussian moments (E, Ė). ReLU uses the
 // arc-cosine closed form with θ = atan2(√max(qq′−Σ², 0), Σ), so no NaN can
@@ -28,7 +30,7 @@
 // θ = π/2, E = 0, Ė = 1/4, the mean-subgradient convention of
 // neural-tangents. The angle comes from an arctangent of the package's own
 // (one division and a polynomial, within 2.1 ulp of π − θ; math.Atan2 is
-// within 1.5) that a vector unit can evaluate without branches. The
+// within 1.5 ulp) that a vector unit can evaluate without branches. The
 // activations, by the name ParseActivation accepts:
 //
 //   - closed forms: relu; leaky_relu:α (LeakyReLU) and abrelu:A,B

@@ -2,28 +2,33 @@
 
 #include "textflag.h"
 
-// func reluLayerAVX(out, sigma, thetaG, qz []float64, p *layer)
-//
-// reluLayerGo for the first len(out)&^3 columns, four per iteration. Every
-// line repeats an operation of supplementaryAngle, reluMoments and
-// layer.step (the Go comment on the right), with the same rounding: the
-// branches become blends, and the fused multiply-adds are those of the Go
-// code. p points to a layer: qx, sw2, sb2, sv2, ntk at offsets 0..32.
-TEXT ·reluLayerAVX(SB), NOSPLIT, $0-104
-	MOVQ out_base+0(FP), DI
-	MOVQ out_len+8(FP), CX
-	MOVQ sigma_base+24(FP), SI
-	MOVQ thetaG_base+48(FP), DX
-	MOVQ qz_base+72(FP), R8
-	MOVQ p+96(FP), R9
-	VBROADCASTSD 0(R9), Y15  // qx
-	VBROADCASTSD 8(R9), Y14  // σw²
-	VBROADCASTSD 16(R9), Y13 // σb²
-	VBROADCASTSD 24(R9), Y12 // σv²
-	SHRQ $2, CX
-	JEQ  done
+// The ReLU layer kernel in two passes over a run of columns, four columns
+// per iteration. One column's computation is a chain of about 140 cycles
+// (a square root, a division, the polynomial); in one loop the processor
+// can keep only about three columns' chains in flight, while two shorter
+// loops let it overlap twice as many. Every line repeats an operation of
+// octant, angleFromOctant, reluMoments and layer.step (the Go comment on
+// the right), with the same rounding: branches become blends, and the
+// fused multiply-adds are those of the Go code. p points to a layer: qx,
+// sw2, sb2, sv2, ntk at offsets 0..32.
 
-loop:
+// func reluOctantsAVX(t, s, j, sigma, qz []float64, p *layer)
+//
+// For the first len(t)&^3 columns: s = scaledSin(qx·qz, c) and
+// (t, j) = octant(s, c), with c = sigma.
+TEXT ·reluOctantsAVX(SB), NOSPLIT, $0-128
+	MOVQ t_base+0(FP), DI
+	MOVQ t_len+8(FP), CX
+	MOVQ s_base+24(FP), R10
+	MOVQ j_base+48(FP), R11
+	MOVQ sigma_base+72(FP), SI
+	MOVQ qz_base+96(FP), R8
+	MOVQ p+120(FP), R9
+	VBROADCASTSD 0(R9), Y15 // qx
+	SHRQ $2, CX
+	JEQ  octants_done
+
+octants_loop:
 	// reluMoments: qq, scaledSin.
 	VMOVUPD      (SI), Y0             // c = sigma[j]
 	VMULPD       (R8), Y15, Y1        // qq := q1 * q2
@@ -33,94 +38,137 @@ loop:
 	VCMPPD       $2, Y3, Y2, Y4       // d <= 64ε·qq
 	VSQRTPD      Y2, Y2
 	VANDNPD      Y2, Y4, Y2           // s := Sqrt(d), or 0
+	VMOVUPD      Y2, (R10)
 
-	// supplementaryAngle(s, c): the reduction.
+	// octant(s, c): the reduction.
 	VANDPD    absmask<>(SB), Y0, Y3 // a := Abs(c)
 	VCMPPD    $0x1e, Y3, Y2, Y4     // swap := s > a
 	VBLENDVPD Y4, Y3, Y2, Y5        // num
 	VBLENDVPD Y4, Y2, Y3, Y6        // den
 	VMULPD    tanpi8<>(SB), Y6, Y7  // tanPi8*den
-	VCMPPD    $0x1e, Y7, Y5, Y7     // half := num > tanPi8*den
+	VCMPPD    $0x1e, Y7, Y5, Y7     // num > tanPi8*den
 	VSUBPD    Y6, Y5, Y8            // num-den
 	VADDPD    Y6, Y5, Y9            // num+den
 	VBLENDVPD Y7, Y8, Y5, Y5
 	VBLENDVPD Y7, Y9, Y6, Y6
 	VDIVPD    Y6, Y5, Y5            // t
 
-	// atan t, P by Estrin's scheme (atanPoly).
-	VMULPD      Y5, Y5, Y6                 // z := t * t
-	VMULPD      Y6, Y6, Y3                 // z2
-	VMULPD      Y3, Y3, Y9                 // z4
+	// octant: j and the sign of t.
+	VANDPD    one<>(SB), Y7, Y7  // k: 1 or 0
+	VADDPD    two<>(SB), Y7, Y9  // 2 + k
+	VMOVUPD   four<>(SB), Y10
+	VSUBPD    Y7, Y10, Y10       // 4 - k
+	VBLENDVPD Y4, Y9, Y10, Y9    // j when !neg
+	VMOVUPD   two<>(SB), Y10
+	VSUBPD    Y7, Y10, Y10       // 2 - k
+	VBLENDVPD Y4, Y10, Y7, Y10   // j when neg
+	VXORPD    Y11, Y11, Y11
+	VCMPPD    $1, Y11, Y0, Y11   // neg := c < 0
+	VBLENDVPD Y11, Y10, Y9, Y9   // j
+	VXORPD    Y4, Y11, Y10       // swap != neg
+	VANDNPD   signbit<>(SB), Y10, Y10
+	VXORPD    Y10, Y5, Y5        // if swap == neg { t = -t }
+	VMOVUPD   Y5, (DI)
+	VMOVUPD   Y9, (R11)
+
+	ADDQ $32, DI
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, SI
+	ADDQ $32, R8
+	DECQ CX
+	JNE  octants_loop
+
+octants_done:
+	VZEROUPPER
+	RET
+
+// func reluFinishAVX(out, s, j, sigma, thetaG, qz []float64, p *layer)
+//
+// For the first len(out)&^3 columns, with t in out and s, j from
+// reluOctantsAVX: ψ = angleFromOctant(t, j), the moments, and the layer
+// step, which writes out, sigma and thetaG.
+TEXT ·reluFinishAVX(SB), NOSPLIT, $0-152
+	MOVQ out_base+0(FP), DI
+	MOVQ out_len+8(FP), CX
+	MOVQ s_base+24(FP), R10
+	MOVQ j_base+48(FP), R11
+	MOVQ sigma_base+72(FP), SI
+	MOVQ thetaG_base+96(FP), DX
+	MOVQ qz_base+120(FP), R8
+	MOVQ p+144(FP), R9
+	VBROADCASTSD 0(R9), Y15  // qx
+	VBROADCASTSD 8(R9), Y14  // σw²
+	VBROADCASTSD 16(R9), Y13 // σb²
+	VBROADCASTSD 24(R9), Y12 // σv²
+	SHRQ $2, CX
+	JEQ  finish_done
+
+finish_loop:
+	// angleFromOctant: atan t by Estrin's scheme (atanPoly), then ψ.
+	VMOVUPD     (DI), Y5                    // t
+	VMULPD      Y5, Y5, Y6                  // z := t * t
+	VMULPD      Y6, Y6, Y3                  // z2
+	VMULPD      Y3, Y3, Y9                  // z4
 	VMOVUPD     atancoef<>+32(SB), Y8
-	VFMADD213PD atancoef<>+0(SB), Y6, Y8   // FMA(c[1], z, c[0])
+	VFMADD213PD atancoef<>+0(SB), Y6, Y8    // FMA(c[1], z, c[0])
 	VMOVUPD     atancoef<>+96(SB), Y10
-	VFMADD213PD atancoef<>+64(SB), Y6, Y10 // FMA(c[3], z, c[2])
-	VFMADD231PD Y10, Y3, Y8                // b0
+	VFMADD213PD atancoef<>+64(SB), Y6, Y10  // FMA(c[3], z, c[2])
+	VFMADD231PD Y10, Y3, Y8                 // b0
 	VMOVUPD     atancoef<>+160(SB), Y10
 	VFMADD213PD atancoef<>+128(SB), Y6, Y10 // FMA(c[5], z, c[4])
 	VMOVUPD     atancoef<>+224(SB), Y11
 	VFMADD213PD atancoef<>+192(SB), Y6, Y11 // FMA(c[7], z, c[6])
-	VFMADD231PD Y11, Y3, Y10               // b1
-	VFMADD231PD Y10, Y9, Y8                // FMA(b1, z4, b0)
+	VFMADD231PD Y11, Y3, Y10                // b1
+	VFMADD231PD Y10, Y9, Y8                 // FMA(b1, z4, b0)
 	VMOVUPD     atancoef<>+288(SB), Y10
 	VFMADD213PD atancoef<>+256(SB), Y6, Y10 // FMA(c[9], z, c[8])
 	VFMADD231PD atancoef<>+320(SB), Y3, Y10 // b2
-	VMULPD      Y9, Y9, Y9                 // z8
-	VFMADD231PD Y10, Y9, Y8                // P = FMA(b2, z8, …)
-	VMULPD      Y6, Y5, Y6                 // t*z
-	VFMADD213PD Y5, Y6, Y8                 // at := FMA(t*z, P, t)
-
-	// The octant: ψ = j·π/4 ± atan t.
-	VANDPD       one<>(SB), Y7, Y7      // k: 1 if half, else 0
-	VADDPD       two<>(SB), Y7, Y9      // 2 + k
-	VMOVUPD      four<>(SB), Y10
-	VSUBPD       Y7, Y10, Y10           // 4 - k
-	VBLENDVPD    Y4, Y9, Y10, Y9        // j when !neg
-	VMOVUPD      two<>(SB), Y10
-	VSUBPD       Y7, Y10, Y10           // 2 - k
-	VBLENDVPD    Y4, Y10, Y7, Y10       // j when neg
-	VXORPD       Y11, Y11, Y11
-	VCMPPD       $1, Y11, Y0, Y11       // neg := c < 0
-	VBLENDVPD    Y11, Y10, Y9, Y9       // j
-	VXORPD       Y4, Y11, Y10           // swap != neg
-	VANDNPD      signbit<>(SB), Y10, Y10
-	VXORPD       Y10, Y8, Y8            // if swap == neg { at = -at }
-	VFMADD231PD  pio4lo<>(SB), Y9, Y8   // FMA(j, pio4Lo, at)
-	VFMADD231PD  pio4hi<>(SB), Y9, Y8   // ψ := FMA(j, pio4Hi, …)
+	VMULPD      Y9, Y9, Y9                  // z8
+	VFMADD231PD Y10, Y9, Y8                 // P = FMA(b2, z8, …)
+	VMULPD      Y6, Y5, Y6                  // t*z
+	VFMADD213PD Y5, Y6, Y8                  // at := FMA(t*z, P, t)
+	VMOVUPD     (R11), Y9                   // j
+	VFMADD231PD pio4lo<>(SB), Y9, Y8        // FMA(j, pio4Lo, at)
+	VFMADD231PD pio4hi<>(SB), Y9, Y8        // ψ := FMA(j, pio4Hi, …)
 
 	// reluMoments: E, Ė; ReLU.Moments: qq == 0.
-	VMOVAPD     Y2, Y3
-	VFMADD231PD Y8, Y0, Y3                // FMA(psi, c, s)
-	VMULPD      inv2pi<>(SB), Y3, Y3      // e
-	VMULPD      inv2pi<>(SB), Y8, Y8      // edot := psi * inv2Pi
+	VMOVUPD     (SI), Y0                   // c = sigma[j]
+	VMOVUPD     (R10), Y3                  // s
+	VFMADD231PD Y8, Y0, Y3                 // FMA(psi, c, s)
+	VMULPD      inv2pi<>(SB), Y3, Y3       // e
+	VMULPD      inv2pi<>(SB), Y8, Y8       // edot := psi * inv2Pi
+	VMULPD      (R8), Y15, Y1              // qq := q1 * q2
 	VXORPD      Y11, Y11, Y11
-	VCMPPD      $0, Y11, Y1, Y11          // qq == 0
-	VANDNPD     Y3, Y11, Y3               // e = 0
+	VCMPPD      $0, Y11, Y1, Y11           // qq == 0
+	VANDNPD     Y3, Y11, Y3                // e = 0
 	VBLENDVPD   Y11, quarter<>(SB), Y8, Y8 // edot = 0.25
 
 	// layer.step.
-	VMOVUPD      (DX), Y9          // thetaG[j]
-	VBROADCASTSD 32(R9), Y10       // ntk
-	VMULPD       Y10, Y8, Y10      // edot*p.ntk
+	VMOVUPD      (DX), Y9      // thetaG[j]
+	VBROADCASTSD 32(R9), Y10   // ntk
+	VMULPD       Y10, Y8, Y10  // edot*p.ntk
 	VMOVAPD      Y3, Y11
-	VFMADD231PD  Y10, Y9, Y11      // FMA(edot*p.ntk, thetaG, e)
-	VMULPD       Y11, Y12, Y11     // kernel = p.sv2 * …
+	VFMADD231PD  Y10, Y9, Y11  // FMA(edot*p.ntk, thetaG, e)
+	VMULPD       Y11, Y12, Y11 // kernel = p.sv2 * …
 	VMOVUPD      Y11, (DI)
 	VMOVAPD      Y13, Y10
-	VFMADD231PD  Y3, Y14, Y10      // sigma = FMA(p.sw2, e, p.sb2)
+	VFMADD231PD  Y3, Y14, Y10  // sigma = FMA(p.sw2, e, p.sb2)
 	VMOVUPD      Y10, (SI)
-	VMULPD       Y8, Y14, Y8       // p.sw2*edot
-	VFMADD231PD  Y9, Y8, Y10       // FMA(p.sw2*edot, thetaG, sigma)
+	VMULPD       Y8, Y14, Y8   // p.sw2*edot
+	VFMADD231PD  Y9, Y8, Y10   // FMA(p.sw2*edot, thetaG, sigma)
 	VMOVUPD      Y10, (DX)
 
 	ADDQ $32, DI
+	ADDQ $32, R10
+	ADDQ $32, R11
 	ADDQ $32, SI
 	ADDQ $32, DX
 	ADDQ $32, R8
 	DECQ CX
-	JNE  loop
+	JNE  finish_loop
 
-done:
+finish_done:
 	VZEROUPPER
 	RET
 

@@ -10,7 +10,3 @@ func reluLayer(out, sigma, thetaG, qz []float64, p *layer) {
 	checkLayerArgs(out, sigma, thetaG, qz)
 	reluLayerGo(out, sigma, thetaG, qz, p)
 }
-
-func reluLayerAVX(out, sigma, thetaG, qz []float64, p *layer) {
-	panic("ntk: reluLayerAVX called without AVX2")
-}
