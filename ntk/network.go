@@ -185,7 +185,7 @@ func (net *Network) EmpiricalNTK(dst []*mat.Dense, x, z mat.Matrix) []*mat.Dense
 	P, _ := xd.Dims()
 	Q, _ := zd.Dims()
 	L, c, n := net.cfg.Depth, net.cfg, float64(net.n)
-	dst = sizeStack(dst, L, P, Q)
+	dst, _ = sizeStack(dst, L, P, Q)
 	gx, hx := net.forward(xd)
 	gz, hz := net.forward(zd)
 
@@ -228,7 +228,7 @@ func (net *Network) EmpiricalNNGP(dst []*mat.Dense, x, z mat.Matrix) []*mat.Dens
 	xd, zd := asDense(x), asDense(z)
 	P, _ := xd.Dims()
 	Q, _ := zd.Dims()
-	dst = sizeStack(dst, net.cfg.Depth, P, Q)
+	dst, _ = sizeStack(dst, net.cfg.Depth, P, Q)
 	_, hx := net.forward(xd)
 	_, hz := net.forward(zd)
 	for l := range dst {

@@ -71,8 +71,9 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 	if m != m2 {
 		panic(fmt.Sprintf("ntk: feature dimensions differ: x has %d columns, z has %d", m, m2))
 	}
-	dst = sizeStack(dst, c.Depth, n, n2)
+	dst, fresh := sizeStack(dst, c.Depth, n, n2)
 	L := c.Depth
+	populateAll(fresh, set.Workers)
 
 	qx := c.allVariances(xd)
 	qz := qx
@@ -87,6 +88,7 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 		}
 	}
 	kernel := c.layerKernel()
+	prods := newProducts(xd, zd)
 
 	var next atomic.Int64
 	nBlocks := (n + set.BlockRows - 1) / set.BlockRows
@@ -113,7 +115,7 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 					j0 = i0
 				}
 				g.Reset()
-				dots(&g, xd.Slice(i0, i1, 0, m).(*mat.Dense), zd.Slice(j0, n2, 0, m).(*mat.Dense))
+				from := prods.block(&g, i0, i1, j0)
 				for i := i0; i < i1; i++ {
 					grow := g.RawRowView(i - i0)
 					qi := qx[i*L : (i+1)*L]
@@ -131,7 +133,7 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 						jb := min(ja+stackRun, n2)
 						sg, tg := sigma[:jb-ja], thetaG[:jb-ja]
 						for j := ja; j < jb; j++ {
-							sg[j-ja] = c.firstLayer(grow[j-j0], m)
+							sg[j-ja] = c.firstLayer(grow[j-from], m)
 						}
 						copy(tg, sg)
 						for l := 0; l < L; l++ {
@@ -153,20 +155,41 @@ func (c Config) Stack(dst []*mat.Dense, x, z mat.Matrix, s *Settings) []*mat.Den
 	return dst
 }
 
-// dots sets g = x·zᵀ. Each worker of Stack computes its own row block, so
-// the product runs on the calling goroutine: through the AVX2/FMA kernel
-// of internal/gemm where the CPU has it (in every build, so that a BLAS
-// library's threads do not compete with the workers), else gonum.
-func dots(g *mat.Dense, x, z *mat.Dense) {
-	r, m := x.Dims()
-	n2, _ := z.Dims()
-	if !gemm.Have {
-		g.Mul(x, z.T())
-		return
+// products computes the x·z_jᵀ of Stack's row blocks. Each worker computes
+// its own block, so a product runs on the worker's goroutine: through the
+// AVX2/FMA kernel of internal/gemm where the CPU has it, with Zᵀ packed
+// once for all blocks (in every build, so that a BLAS library's threads do
+// not compete with the workers), else through gonum.
+type products struct {
+	x, z   *mat.Dense
+	packed *gemm.PackedB // Zᵀ, or nil
+}
+
+func newProducts(x, z *mat.Dense) *products {
+	p := &products{x: x, z: z}
+	if gemm.Have {
+		n2, m := z.Dims()
+		zr := z.RawMatrix()
+		p.packed = gemm.PackB(true, m, n2, zr.Data, zr.Stride)
 	}
-	g.ReuseAs(r, n2)
-	xr, zr, gr := x.RawMatrix(), z.RawMatrix(), g.RawMatrix()
-	gemm.DgemmSerial(false, true, r, n2, m, 1, xr.Data, xr.Stride, zr.Data, zr.Stride, 0, gr.Data, gr.Stride)
+	return p
+}
+
+// block sets g to the dots of rows [i0, i1) of x with rows from.. of z,
+// for the smallest from ≤ j0 that the packed layout allows, and returns
+// from: entry (i, j) is g(i−i0, j−from).
+func (p *products) block(g *mat.Dense, i0, i1, j0 int) (from int) {
+	n2, m := p.z.Dims()
+	xb := p.x.Slice(i0, i1, 0, m).(*mat.Dense)
+	if p.packed == nil {
+		g.Mul(xb, p.z.Slice(j0, n2, 0, m).T())
+		return j0
+	}
+	from = j0 &^ 7
+	g.ReuseAs(i1-i0, n2-from)
+	xr, gr := xb.RawMatrix(), g.RawMatrix()
+	gemm.MulPacked(false, i1-i0, 1, xr.Data, xr.Stride, p.packed, from, 0, gr.Data, gr.Stride)
+	return from
 }
 
 // Diag returns the diagonal of the stack Θ(X, X) as an n×L matrix: entry
@@ -236,8 +259,26 @@ func mirrorUpper(stack []*mat.Dense, workers int) {
 	wg.Wait()
 }
 
-// sizeStack returns dst checked or allocated as L matrices of n×n2.
-func sizeStack(dst []*mat.Dense, L, n, n2 int) []*mat.Dense {
+// populateAll maps the pages of freshly allocated matrices, one matrix
+// per worker at a time (see populate).
+func populateAll(stack []*mat.Dense, workers int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(workers, len(stack)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := int(next.Add(1) - 1); l < len(stack); l = int(next.Add(1) - 1) {
+				populate(stack[l].RawMatrix().Data)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// sizeStack returns dst checked or allocated as L matrices of n×n2, and
+// the matrices it allocated.
+func sizeStack(dst []*mat.Dense, L, n, n2 int) (stack, fresh []*mat.Dense) {
 	if dst == nil {
 		dst = make([]*mat.Dense, L)
 	}
@@ -250,13 +291,14 @@ func sizeStack(dst []*mat.Dense, L, n, n2 int) []*mat.Dense {
 		}
 		if dst[l].IsEmpty() {
 			dst[l].ReuseAs(n, n2)
+			fresh = append(fresh, dst[l])
 			continue
 		}
 		if r, k := dst[l].Dims(); r != n || k != n2 {
 			panic(fmt.Sprintf("ntk: stack destination %d is %d×%d, want %d×%d", l, r, k, n, n2))
 		}
 	}
-	return dst
+	return dst, fresh
 }
 
 // asDense returns m as a *mat.Dense, copying only when it is not one.

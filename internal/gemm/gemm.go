@@ -294,3 +294,50 @@ func tiles(buf *buffers, mb, kb int, alpha float64, bp []float64, q0, q1, nb int
 		}
 	}
 }
+
+// PackedB is a k×n matrix op(B) packed once in the layout the kernel
+// reads, for many products with it or with its trailing columns: a Gram
+// stack multiplies every row block of X by the same Zᵀ.
+type PackedB struct {
+	k, n   int
+	panels int       // ⌈n/nr⌉
+	data   []float64 // kc-row blocks; in each, panel q at q·kb·nr
+}
+
+// PackB packs op(B) (k×n; tB selects the transpose, as for Dgemm). It
+// needs Have.
+func PackB(tB bool, k, n int, b []float64, ldb int) *PackedB {
+	p := &PackedB{k: k, n: n, panels: (n + nr - 1) / nr}
+	p.data = make([]float64, k*p.panels*nr)
+	for pc := 0; pc < k; pc += kc {
+		kb := min(kc, k-pc)
+		packB(p.data[pc*p.panels*nr:], tB, b, ldb, pc, kb, 0, n)
+	}
+	return p
+}
+
+// MulPacked sets C = alpha·op(A)·B[:, from:] + beta·C on the calling
+// goroutine, with B packed by PackB and C m×(n−from); from must be a
+// multiple of 8. The result is the one Dgemm gives, bit for bit.
+func MulPacked(tA bool, m int, alpha float64, a []float64, lda int, b *PackedB, from int, beta float64, c []float64, ldc int) {
+	if from%nr != 0 || from < 0 || from > b.n {
+		panic(fmt.Sprintf("gemm: MulPacked from column %d of %d: want a multiple of %d", from, b.n, nr))
+	}
+	n := b.n - from
+	scale(m, n, beta, c, ldc)
+	if m == 0 || n == 0 || b.k == 0 || alpha == 0 {
+		return
+	}
+	buf := bufPool.Get().(*buffers)
+	defer bufPool.Put(buf)
+	q0, panels := from/nr, b.panels-from/nr
+	for pc := 0; pc < b.k; pc += kc {
+		kb := min(kc, b.k-pc)
+		bp := b.data[pc*b.panels*nr+q0*kb*nr:]
+		for i0 := 0; i0 < m; i0 += mc {
+			mb := min(mc, m-i0)
+			packA(buf.a, tA, a, lda, i0, mb, pc, kb)
+			tiles(buf, mb, kb, alpha, bp, 0, panels, n, c[i0*ldc:], ldc)
+		}
+	}
+}

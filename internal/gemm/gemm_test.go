@@ -176,3 +176,38 @@ func TestImplementationPanics(t *testing.T) {
 	a := make([]float64, 64*64)
 	Implementation{}.Dgemm(blas.NoTrans, blas.NoTrans, 64, 64, 64, 1, a, 64, a[:100], 64, 0, make([]float64, 64*64), 64)
 }
+
+// TestMulPackedMatchesDgemm checks that products with a packed B, and with
+// its trailing columns, are Dgemm's bit for bit.
+func TestMulPackedMatchesDgemm(t *testing.T) {
+	if !Have {
+		t.Skip("no AVX2/FMA")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range [][3]int{{5, 3, 2}, {33, 45, 300}, {100, 2100, 40}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		for _, tA := range []bool{false, true} {
+			ar, ac := m, k
+			if tA {
+				ar, ac = k, m
+			}
+			a, lda := operand(rng, ar, ac)
+			b, ldb := operand(rng, n, k) // op(B) = bᵀ, as a Gram stack uses it
+			pb := PackB(true, k, n, b, ldb)
+			for from := 0; from <= n; from += 8 {
+				w := n - from
+				want := make([]float64, m*max(w, 1))
+				got := make([]float64, m*max(w, 1))
+				if w > 0 {
+					Dgemm(tA, true, m, w, k, 1.5, a, lda, b[from*ldb:], ldb, 0, want, w)
+				}
+				MulPacked(tA, m, 1.5, a, lda, pb, from, 0, got, max(w, 1))
+				for i := range want {
+					if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+						t.Fatalf("%v tA=%v from %d: entry %d: %v, Dgemm %v", sh, tA, from, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
