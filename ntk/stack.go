@@ -228,40 +228,32 @@ func (c *Config) allVariances(x *mat.Dense) []float64 {
 }
 
 // mirrorUpper copies the strict upper triangle of each square matrix into
-// its lower triangle, in cache-sized tiles, one layer per goroutine.
+// its lower triangle, in cache-sized tiles.
 func mirrorUpper(stack []*mat.Dense, workers int) {
 	const tile = 64
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(workers, len(stack)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				l := int(next.Add(1) - 1)
-				if l >= len(stack) {
-					return
-				}
-				n, _ := stack[l].Dims()
-				a := stack[l].RawMatrix()
-				for ib := 0; ib < n; ib += tile {
-					for jb := ib; jb < n; jb += tile {
-						for i := ib; i < min(ib+tile, n); i++ {
-							for j := max(jb, i+1); j < min(jb+tile, n); j++ {
-								a.Data[j*a.Stride+i] = a.Data[i*a.Stride+j]
-							}
-						}
+	eachMatrix(stack, workers, func(m *mat.Dense) {
+		n, _ := m.Dims()
+		a := m.RawMatrix()
+		for ib := 0; ib < n; ib += tile {
+			for jb := ib; jb < n; jb += tile {
+				for i := ib; i < min(ib+tile, n); i++ {
+					for j := max(jb, i+1); j < min(jb+tile, n); j++ {
+						a.Data[j*a.Stride+i] = a.Data[i*a.Stride+j]
 					}
 				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 }
 
-// populateAll maps the pages of freshly allocated matrices, one matrix
-// per worker at a time (see populate).
+// populateAll maps the pages of freshly allocated matrices (see populate).
 func populateAll(stack []*mat.Dense, workers int) {
+	eachMatrix(stack, workers, func(m *mat.Dense) { populate(m.RawMatrix().Data) })
+}
+
+// eachMatrix calls f on every matrix of stack, one matrix per goroutine at
+// a time, on up to workers goroutines.
+func eachMatrix(stack []*mat.Dense, workers int, f func(*mat.Dense)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < min(workers, len(stack)); w++ {
@@ -269,7 +261,7 @@ func populateAll(stack []*mat.Dense, workers int) {
 		go func() {
 			defer wg.Done()
 			for l := int(next.Add(1) - 1); l < len(stack); l = int(next.Add(1) - 1) {
-				populate(stack[l].RawMatrix().Data)
+				f(stack[l])
 			}
 		}()
 	}
