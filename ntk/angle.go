@@ -32,8 +32,8 @@ var atanCoeffs = [11]float64{
 }
 
 // atanPoly returns P(z) by Estrin's scheme, whose critical path is four
-// multiplications and two fused multiply-adds deep against Horner's ten:
-// the vector kernel is bound by the latency of one column's computation.
+// operations deep against Horner's ten fused multiply-adds: the vector
+// kernel is bound by the latency of one column's computation.
 func atanPoly(z float64) float64 {
 	c := &atanCoeffs
 	z2 := z * z
