@@ -19,7 +19,7 @@
 // stack; Config.Diag returns its diagonal, which kernel scaling needs
 // (DESIGN.md §3). Stack runs the layers outermost over runs of 512 columns
 // of one row, so the run stays in cache; for ReLU that loop is a vector
-// kernel (AVX2 and FMA on amd64, four columns at a time, about 3.5 ns per
+// kernel (AVX2 and FMA on amd64, four columns at a time, about 3 ns per
 // entry and layer against 20 ns in Go) that repeats the Go code's
 // operations and so its bits. The row blocks' X·Zᵀ go through
 // internal/gemm on the worker's own goroutine.

@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // ulps returns |got − want| in units of the spacing of float64s at want.
@@ -145,9 +143,9 @@ func TestStackReLUKernelMatchesGeneric(t *testing.T) {
 				fast := Config{Depth: 4, SigmaB2: 0.2, Kind: kind}
 				slow := fast
 				slow.Activation = opaque{ReLU{}}
-				for _, zz := range []*struct{ m any }{nil, {z}} {
-					var a, b = fast.Stack(nil, x, nil, nil), slow.Stack(nil, x, nil, nil)
-					if zz != nil {
+				for _, cross := range []bool{false, true} {
+					a, b := fast.Stack(nil, x, nil, nil), slow.Stack(nil, x, nil, nil)
+					if cross {
 						a, b = fast.Stack(nil, x, z, nil), slow.Stack(nil, x, z, nil)
 					}
 					for l := range a {
@@ -173,13 +171,11 @@ func TestStackBlockingBitwise(t *testing.T) {
 	x := randomMatrix(rng, 45, 300, 1)
 	z := randomMatrix(rng, 21, 300, 1)
 	cfg := Config{Depth: 3, SigmaB2: 0.1}
-	for _, zz := range []*struct{}{nil, {}} {
+	for _, cross := range []bool{false, true} {
 		var ref []float64
 		for _, set := range []Settings{{Workers: 1, BlockRows: 45}, {Workers: 1, BlockRows: 1}, {Workers: 2, BlockRows: 5}, {Workers: 3, BlockRows: 13}} {
-			var st []*mat.Dense
-			if zz == nil {
-				st = cfg.Stack(nil, x, nil, &set)
-			} else {
+			st := cfg.Stack(nil, x, nil, &set)
+			if cross {
 				st = cfg.Stack(nil, x, z, &set)
 			}
 			var flat []float64
@@ -192,7 +188,7 @@ func TestStackBlockingBitwise(t *testing.T) {
 			}
 			for i := range flat {
 				if math.Float64bits(flat[i]) != math.Float64bits(ref[i]) {
-					t.Fatalf("cross=%v %+v: entry %d is %v, %v with one block", zz != nil, set, i, flat[i], ref[i])
+					t.Fatalf("cross=%v %+v: entry %d is %v, %v with one block", cross, set, i, flat[i], ref[i])
 				}
 			}
 		}

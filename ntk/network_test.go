@@ -12,6 +12,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // TestGradientFiniteDifference checks the backpropagated gradient of every
@@ -241,11 +242,6 @@ func logSlope(w []int, e []float64) float64 {
 	for i := range w {
 		lx[i], ly[i] = math.Log(float64(w[i])), math.Log(e[i])
 	}
-	mx, my := floats.Sum(lx)/float64(len(lx)), floats.Sum(ly)/float64(len(ly))
-	var sxy, sxx float64
-	for i := range lx {
-		sxy += (lx[i] - mx) * (ly[i] - my)
-		sxx += (lx[i] - mx) * (lx[i] - mx)
-	}
-	return sxy / sxx
+	_, slope := stat.LinearRegression(lx, ly, nil, false)
+	return slope
 }

@@ -165,3 +165,20 @@ func TestFunctionSpaceCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestLogLogSlope checks the fitted exponent on exact power laws, whose
+// slope is known by construction.
+func TestLogLogSlope(t *testing.T) {
+	for _, tc := range []struct {
+		x, y []float64
+		want float64
+	}{
+		{[]float64{1, 2, 4, 8}, []float64{1, 0.5, 0.25, 0.125}, -1}, // y = 1/x
+		{[]float64{128, 512, 2048}, []float64{3, 1.5, 0.75}, -0.5},  // y ∝ x^(−1/2)
+		{[]float64{1, 10}, []float64{2, 200}, 2},                    // y = 2x²
+	} {
+		if got := logLogSlope(tc.x, tc.y); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("logLogSlope(%v, %v) = %v, want %v", tc.x, tc.y, got, tc.want)
+		}
+	}
+}

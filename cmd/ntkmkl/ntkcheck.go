@@ -21,6 +21,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 func ntkCheckCommand() *cli.Command {
@@ -250,13 +251,8 @@ func logLogSlope(x, y []float64) float64 {
 	for i := range x {
 		lx[i], ly[i] = math.Log(x[i]), math.Log(y[i])
 	}
-	mx, my := floats.Sum(lx)/float64(len(lx)), floats.Sum(ly)/float64(len(ly))
-	var sxy, sxx float64
-	for i := range lx {
-		sxy += (lx[i] - mx) * (ly[i] - my)
-		sxx += (lx[i] - mx) * (lx[i] - mx)
-	}
-	return sxy / sxx
+	_, slope := stat.LinearRegression(lx, ly, nil, false)
+	return slope
 }
 
 // functionSpace trains NTK-parameterized NFT-K networks with Ω frozen at
